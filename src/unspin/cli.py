@@ -1,0 +1,232 @@
+"""The command line: a thin shell over the library. No analysis logic lives here.
+
+Errors from the library are turned into a one-line message and an exit code in ``main``
+(the one boundary); a user error never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+
+from unspin import __version__
+from unspin.errors import ConfigError, UnspinError
+from unspin.options import ALL_STAGES, MB, Options
+
+app = typer.Typer(
+    help="unspin: who says what, in whose voice, with which persuasion techniques and narratives.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class Format(str, Enum):
+    json = "json"
+    html = "html"
+    text = "text"
+
+
+class Kind(str, Enum):
+    auto = "auto"
+    text = "text"
+    html = "html"
+    url = "url"
+    jsonl = "jsonl"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"unspin {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """unspin: news analysis as data."""
+
+
+def _options(kind: Kind, allow_private: bool, max_mb: float, no_clean: bool,
+             stages: str | None) -> Options:
+    chosen = tuple(s.strip() for s in stages.split(",") if s.strip()) if stages else ALL_STAGES
+    return Options(kind=kind.value, allow_private=allow_private,  # type: ignore[arg-type]
+                   max_bytes=int(max_mb * MB), clean=not no_clean, stages=chosen)
+
+
+@app.command()
+def analyze(
+    sources: Annotated[list[str], typer.Argument(
+        help="Files (.txt, .html, .jsonl, .gz), URLs, or - for standard input.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.json,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                      help="Write here instead of standard output (a folder for several HTML reports).")] = None,
+    kind: Annotated[Kind, typer.Option(help="Force the input kind instead of detecting it.")] = Kind.auto,
+    allow_private: Annotated[bool, typer.Option(
+        help="Allow fetching URLs on private, loopback or link-local addresses.")] = False,
+    max_mb: Annotated[float, typer.Option(help="Refuse any input larger than this (MB).")] = 10.0,
+    no_clean: Annotated[bool, typer.Option("--no-clean", help="Keep promos and boilerplate.")] = False,
+    stages: Annotated[str | None, typer.Option(
+        help=f"Comma-separated stages to run (default all: {','.join(ALL_STAGES)}).")] = None,
+) -> None:
+    """Analyse articles: clean text, quotes and speakers, techniques, narratives — as a report."""
+    from unspin.analyze import Analyzer
+    from unspin.ingest import read_source
+    from unspin.render import render_html, render_text
+    from unspin.report import Report
+
+    options = _options(kind, allow_private, max_mb, no_clean, stages)
+    analyzer = Analyzer(options)
+    reports: list[Report] = []
+    failures: list[UnspinError] = []
+    for source in sources:
+        for item in analyzer.analyze_many(read_source(source, options)):
+            if isinstance(item, UnspinError):
+                failures.append(item)
+                record = item.context.get("record")
+                where = f"{source}" + (f" ({record})" if record and record != source else "")
+                err.print(f"[red]error[/red] {where}: {item}", highlight=False, markup=True)
+            else:
+                reports.append(item)
+    if reports:
+        if format is Format.html and len(reports) > 1:
+            if output is None or (output.exists() and not output.is_dir()):
+                raise ConfigError("several reports in HTML need a folder: pass -o FOLDER")
+            output.mkdir(parents=True, exist_ok=True)
+            for rep in reports:
+                (output / f"{_safe(rep.id)}.html").write_text(render_html(rep), encoding="utf-8")
+        else:
+            if format is Format.json:
+                text = (reports[0].to_json() + "\n" if len(reports) == 1
+                        else "".join(r.to_json(indent=None) + "\n" for r in reports))
+            elif format is Format.html:
+                text = render_html(reports[0])
+            elif output is None and sys.stdout.isatty():
+                from unspin.render.text import summary
+
+                out = Console()
+                for rep in reports:
+                    out.print(summary(rep))
+                text = ""
+            else:
+                text = "\n".join(render_text(rep) for rep in reports)
+            if output is not None:
+                output.write_text(text, encoding="utf-8")
+            elif text:
+                sys.stdout.write(text)
+    if failures:
+        raise typer.Exit(max(f.exit_code for f in failures))
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:120] or "report"
+
+
+@app.command()
+def schema() -> None:
+    """Print the report's JSON Schema."""
+    from unspin.report import report_schema
+
+    typer.echo(json.dumps(report_schema(), indent=2))
+
+
+@app.command()
+def render(
+    report: Annotated[Path, typer.Argument(help="A JSON report written by `unspin analyze`.")],
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.html,
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """Render a saved JSON report as HTML or text, with no model loaded."""
+    from unspin.errors import InputError
+    from unspin.render import render_html, render_text
+
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read a JSON report from {report}: {exc}") from exc
+    text = render_html(data) if format is Format.html else (
+        json.dumps(data, indent=2) if format is Format.json else render_text(data))
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _task_module(group: str, task: str, tasks: tuple[str, ...]) -> object:
+    if task not in tasks:
+        raise ConfigError(f"unknown {group} task {task!r}; choose from {', '.join(tasks)}")
+    try:
+        return importlib.import_module(f"unspin.{group}.{task}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"unspin.{group}.{task}":
+            raise ConfigError(f"`unspin {group} {task}` is not available in this version") from exc
+        raise ConfigError(f"`unspin {group} {task}` needs {exc.name!r}: "
+                          "pip install 'unspin[models,eval]'") from exc
+
+
+@app.command("eval")
+def eval_(
+    task: Annotated[str, typer.Argument(help="extraction, quotes, techniques, narratives or roles")],
+    data: Annotated[Path, typer.Option(help="The task's corpus folder (see ../shared/data/README.md).")],
+    split: Annotated[str | None, typer.Option(help="Split to score, where the corpus has them.")] = None,
+) -> None:
+    """Score a stage on its public benchmark, beside a baseline run in the same call."""
+    from unspin.eval import TASKS
+
+    if not data.is_dir():
+        raise ConfigError(f"no such data folder: {data}")
+    module = _task_module("eval", task, TASKS)
+    module.run(data, split=split, console=Console())  # type: ignore[attr-defined]
+
+
+@app.command()
+def train(
+    task: Annotated[str, typer.Argument(help="techniques, narratives or roles")],
+    data: Annotated[Path, typer.Option(help="The task's training corpus folder.")],
+    out: Annotated[Path | None, typer.Option(help="Artifact folder (default: the shipped one).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; training is deterministic given it.")] = 0,
+) -> None:
+    """Train a model-backed stage and write its artifact with provenance."""
+    from unspin.train import TASKS
+
+    if not data.is_dir():
+        raise ConfigError(f"no such data folder: {data}")
+    module = _task_module("train", task, TASKS)
+    path = module.run(data, out=out, seed=seed, console=Console())  # type: ignore[attr-defined]
+    typer.echo(f"artifact written to {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the app and converts errors to messages and exit codes."""
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except UnspinError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Every error unspin raises on purpose, in one place.
+
+Hierarchy::
+
+    UnspinError                 base; carries a code ("E012"), a message that says what to do,
+    │                           and optional context (the record id, the path, the URL)
+    ├── InputError              the input cannot be analysed as given (exit code 2)
+    │   ├── EmptyInputError
+    │   ├── BinaryInputError
+    │   ├── InputTooLargeError
+    │   ├── NoArticleTextError
+    │   ├── DecodeError
+    │   ├── RecordError         one malformed record in a JSONL / WARC stream
+    │   └── FetchError          a URL that cannot be fetched
+    │       └── BlockedURLError a URL that points at a private, loopback or link-local host
+    ├── ModelError              a model or its package is missing, broken or tampered with
+    ├── ConfigError             options that contradict each other or name unknown parts
+    └── PipelineError           a stage failed on a document (a bug: please report it)
+
+The CLI and the web app turn these into an exit code or a JSON error at one boundary
+(``unspin.cli`` and ``unspin.web``); library callers catch ``UnspinError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "BinaryInputError",
+    "BlockedURLError",
+    "ConfigError",
+    "DecodeError",
+    "EmptyInputError",
+    "FetchError",
+    "InputError",
+    "InputTooLargeError",
+    "ModelError",
+    "NoArticleTextError",
+    "PipelineError",
+    "RecordError",
+    "UnspinError",
+]
+
+
+class UnspinError(Exception):
+    """Base class: ``code`` identifies the error, ``str(err)`` is ``[code] message``."""
+
+    code = "E000"
+    exit_code = 1
+
+    def __init__(self, message: str, **context: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context: dict[str, Any] = context
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The one JSON shape errors take in batch output and in the web API."""
+        return {
+            "code": self.code,
+            "type": type(self).__name__,
+            "message": self.message,
+            "context": {k: str(v) for k, v in self.context.items()},
+        }
+
+
+class InputError(UnspinError):
+    code = "E100"
+    exit_code = 2
+
+
+class EmptyInputError(InputError):
+    code = "E101"
+
+
+class BinaryInputError(InputError):
+    code = "E102"
+
+
+class InputTooLargeError(InputError):
+    code = "E103"
+
+
+class NoArticleTextError(InputError):
+    code = "E104"
+
+
+class DecodeError(InputError):
+    code = "E105"
+
+
+class RecordError(InputError):
+    code = "E106"
+
+
+class FetchError(InputError):
+    code = "E110"
+
+
+class BlockedURLError(FetchError):
+    code = "E111"
+
+
+class ModelError(UnspinError):
+    code = "E200"
+    exit_code = 3
+
+
+class ConfigError(UnspinError):
+    code = "E300"
+    exit_code = 2
+
+
+class PipelineError(UnspinError):
+    code = "E400"
+    exit_code = 1

@@ -1,0 +1,50 @@
+"""One frozen options object, built once (from CLI flags, a web request or code) and passed everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from unspin.errors import ConfigError
+
+InputKind = Literal["auto", "text", "html", "url", "jsonl"]
+
+#: Stages that run after the backbone, in pipeline order. A stage missing from the
+#: registry (e.g. its model extra is not installed) is skipped with a warning.
+ALL_STAGES: tuple[str, ...] = ("actors", "quotes", "techniques", "narratives", "roles", "voice")
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Options:
+    """Settings for one analysis run.
+
+    ``max_bytes`` caps any single input (file, page, record, fetched body);
+    ``fetch_timeout`` is in seconds for the whole fetch of one URL.
+    """
+
+    kind: InputKind = "auto"
+    stages: tuple[str, ...] = ALL_STAGES
+    allow_private: bool = False
+    max_bytes: int = 10 * MB
+    fetch_timeout: float = 20.0
+    max_redirects: int = 5
+    clean: bool = True
+
+    def __post_init__(self) -> None:
+        unknown = [s for s in self.stages if s not in ALL_STAGES]
+        if unknown:
+            raise ConfigError(
+                f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(ALL_STAGES)}",
+                stages=",".join(self.stages),
+            )
+        if self.max_bytes <= 0:
+            raise ConfigError("max_bytes must be positive")
+
+    def with_(self, **changes: object) -> Options:
+        """A copy with some fields changed (the object itself never changes)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+DEFAULT_OPTIONS = Options()

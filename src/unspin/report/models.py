@@ -1,0 +1,126 @@
+"""The public report: pydantic models whose JSON Schema ``unspin schema`` prints.
+
+Every span is ``[start, end)`` in character offsets (Python ``str`` indices) into
+``Report.text``, except ``Removed.start/end``, which index ``Report.raw_text`` (the text
+before cleaning; ``Removed.at`` is the matching position in ``text``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Span(_Model):
+    start: int = Field(ge=0, description="character offset into `text`, inclusive")
+    end: int = Field(ge=0, description="character offset into `text`, exclusive")
+
+
+class SourceInfo(_Model):
+    kind: Literal["text", "html", "url", "jsonl", "warc"]
+    url: str | None = None
+    title: str | None = None
+    site: str | None = None
+    published: str | None = None
+    path: str | None = None
+
+
+class RemovedSegment(_Model):
+    start: int = Field(ge=0, description="offset into `raw_text`, inclusive")
+    end: int = Field(ge=0, description="offset into `raw_text`, exclusive")
+    text: str
+    reason: str
+    at: int = Field(ge=0, description="where the segment stood in `text`")
+
+
+class Sentence(Span):
+    pass
+
+
+class Entity(Span):
+    label: str
+    text: str
+
+
+class Actor(_Model):
+    id: str
+    name: str
+    type: Literal["person", "organisation", "outlet", "group", "place"]
+    description: str | None = None
+    mentions: list[Span] = Field(default_factory=list)
+
+
+class Quote(_Model):
+    id: str
+    kind: Literal["direct", "mixed", "indirect"]
+    content: Span
+    cue: Span | None = None
+    source: Span | None = None
+    speaker: str | None = Field(default=None, description="an `actors[].id`")
+    addressee: str | None = Field(default=None, description="an `actors[].id`")
+    via: list[str] = Field(default_factory=list, description="actor ids, outermost first")
+    channel: str | None = None
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class Technique(Span):
+    technique: str
+    score: float = Field(ge=0.0, le=1.0)
+
+
+class Narrative(_Model):
+    label: str = Field(description="the subnarrative's full label, e.g. 'URW: Blaming the war on others rather than the invader: The West are the aggressors'")
+    narrative: str
+    subnarrative: str | None = None
+    score: float = Field(ge=0.0, le=1.0)
+    evidence: list[Span] = Field(default_factory=list)
+
+
+class Role(Span):
+    actor: str | None = Field(default=None, description="an `actors[].id` where linked")
+    main_role: Literal["Protagonist", "Antagonist", "Innocent"]
+    fine_roles: list[str] = Field(default_factory=list)
+    score: float = Field(ge=0.0, le=1.0)
+
+
+class Warning_(_Model):
+    code: str
+    message: str
+
+
+class Report(_Model):
+    schema_version: str = SCHEMA_VERSION
+    unspin_version: str
+    id: str
+    source: SourceInfo
+    language: str = Field(description="ISO 639-1 code of the detected language, or 'und'")
+    text: str = Field(description="the cleaned article text that every span indexes")
+    raw_text: str = Field(description="the text before cleaning, indexed by `removed`")
+    removed: list[RemovedSegment] = Field(default_factory=list)
+    sentences: list[Sentence] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
+    actors: list[Actor] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    techniques: list[Technique] = Field(default_factory=list)
+    narratives: list[Narrative] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
+    warnings: list[Warning_] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict, description="milliseconds per stage")
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The report as JSON: the one interface between analysis and presentation."""
+        return self.model_dump_json(indent=indent)
+
+
+def report_schema() -> dict[str, object]:
+    """The JSON Schema of :class:`Report` (what ``unspin schema`` prints)."""
+    schema = Report.model_json_schema()
+    schema["$id"] = f"https://unspin.invalid/schema/report-{SCHEMA_VERSION}.json"
+    return schema

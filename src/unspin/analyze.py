@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from unspin.article import Article
 from unspin.clean import clean
-from unspin.errors import NoArticleTextError, PipelineError, UnspinError
+from unspin.errors import PipelineError, UnspinError
 from unspin.ingest import from_string
 from unspin.lang import detect_language
 from unspin.options import DEFAULT_OPTIONS, Options
@@ -55,10 +55,6 @@ class Analyzer:
         if self.options.clean:
             article = clean(article)
         timings["clean"] = (time.perf_counter() - t) * 1000
-        if not article.text.strip():
-            raise NoArticleTextError(
-                f"nothing of {article.id} is left after removing promos and boilerplate; "
-                "pass --no-clean to analyse it as it is", record=article.id)
         t = time.perf_counter()
         language = detect_language(article.text)
         timings["language"] = (time.perf_counter() - t) * 1000

@@ -9,11 +9,10 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 
@@ -28,13 +27,13 @@ app = typer.Typer(
 err = Console(stderr=True, soft_wrap=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     json = "json"
     html = "html"
     text = "text"
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     auto = "auto"
     text = "text"
     html = "html"
@@ -59,7 +58,7 @@ def _root(
 def _options(kind: Kind, allow_private: bool, max_mb: float, no_clean: bool,
              stages: str | None) -> Options:
     chosen = tuple(s.strip() for s in stages.split(",") if s.strip()) if stages else ALL_STAGES
-    return Options(kind=kind.value, allow_private=allow_private,  # type: ignore[arg-type]
+    return Options(kind=kind.value, allow_private=allow_private,
                    max_bytes=int(max_mb * MB), clean=not no_clean, stages=chosen)
 
 
@@ -212,14 +211,16 @@ def main(argv: list[str] | None = None) -> int:
     except UnspinError as exc:
         err.print(f"[red]error[/red] {exc}", highlight=False)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("aborted")
         return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+    except typer.TyperException as exc:  # usage errors: bad option values, missing arguments
+        message = exc.format_message()
+        if message:  # empty when typer has already printed the help (no arguments given)
+            err.print(f"[red]error[/red] {message} (see --help)", highlight=False)
+        return 2
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130

@@ -19,24 +19,15 @@ MIN_EN_SHARE = 0.15
 MIN_WORDS = 8
 
 _FUNCTION_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the of and to a in is that for it as was with be by on not he i this are or his "
-                    "from at which but have an they you were her she their has had we been its "
-                    "will would there who said".split()),
-    "de": frozenset("der die und in den von zu das mit sich des auf für ist im dem nicht ein eine "
-                    "als auch es an werden aus er hat dass sie nach wird bei einer um am sind noch".split()),
-    "fr": frozenset("le la les de des et un une du en est que qui dans pour pas sur au il elle ne "
-                    "se par plus avec ce sont aux ont été cette mais ou".split()),
-    "es": frozenset("el la los las de del y en un una que es por con para se no su al lo como más "
-                    "pero sus le ha este esta fue son entre".split()),
-    "it": frozenset("il lo la i gli le di del della e un una che è per non in con si da al alla "
-                    "sono più come ma anche nel nella".split()),
-    "pt": frozenset("o a os as de do da dos das e um uma que é em no na por para com não se ao "
-                    "mais como mas foi pelo pela".split()),
-    "nl": frozenset("de het een en van in is dat op te zijn met voor niet aan er ook als bij door "
-                    "maar om naar hij ze wordt".split()),
-    "sv": frozenset("och i att det som en på är av för med till den har de inte om ett men var "
-                    "jag så vi".split()),
-    "pl": frozenset("i w na z się nie do to że jest o jak po co ale od za przez już tak być".split()),
+    "en": frozenset(["the", "of", "and", "to", "a", "in", "is", "that", "for", "it", "as", "was", "with", "be", "by", "on", "not", "he", "i", "this", "are", "or", "his", "from", "at", "which", "but", "have", "an", "they", "you", "were", "her", "she", "their", "has", "had", "we", "been", "its", "will", "would", "there", "who", "said"]),
+    "de": frozenset(["der", "die", "und", "in", "den", "von", "zu", "das", "mit", "sich", "des", "auf", "für", "ist", "im", "dem", "nicht", "ein", "eine", "als", "auch", "es", "an", "werden", "aus", "er", "hat", "dass", "sie", "nach", "wird", "bei", "einer", "um", "am", "sind", "noch"]),
+    "fr": frozenset(["le", "la", "les", "de", "des", "et", "un", "une", "du", "en", "est", "que", "qui", "dans", "pour", "pas", "sur", "au", "il", "elle", "ne", "se", "par", "plus", "avec", "ce", "sont", "aux", "ont", "été", "cette", "mais", "ou"]),
+    "es": frozenset(["el", "la", "los", "las", "de", "del", "y", "en", "un", "una", "que", "es", "por", "con", "para", "se", "no", "su", "al", "lo", "como", "más", "pero", "sus", "le", "ha", "este", "esta", "fue", "son", "entre"]),
+    "it": frozenset(["il", "lo", "la", "i", "gli", "le", "di", "del", "della", "e", "un", "una", "che", "è", "per", "non", "in", "con", "si", "da", "al", "alla", "sono", "più", "come", "ma", "anche", "nel", "nella"]),
+    "pt": frozenset(["o", "a", "os", "as", "de", "do", "da", "dos", "das", "e", "um", "uma", "que", "é", "em", "no", "na", "por", "para", "com", "não", "se", "ao", "mais", "como", "mas", "foi", "pelo", "pela"]),
+    "nl": frozenset(["de", "het", "een", "en", "van", "in", "is", "dat", "op", "te", "zijn", "met", "voor", "niet", "aan", "er", "ook", "als", "bij", "door", "maar", "om", "naar", "hij", "ze", "wordt"]),
+    "sv": frozenset(["och", "i", "att", "det", "som", "en", "på", "är", "av", "för", "med", "till", "den", "har", "de", "inte", "om", "ett", "men", "var", "jag", "så", "vi"]),
+    "pl": frozenset(["i", "w", "na", "z", "się", "nie", "do", "to", "że", "jest", "o", "jak", "po", "co", "ale", "od", "za", "przez", "już", "tak", "być"]),
 }
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)

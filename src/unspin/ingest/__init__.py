@@ -60,7 +60,7 @@ def _read_path(path: Path, options: Options) -> bytes:
     if path.is_dir():
         raise InputError(f"{path} is a folder; analyse its files one by one or use `unspin batch`",
                          path=str(path))
-    check_size(path.stat().st_size, options.max_bytes if not path.suffix == ".gz"
+    check_size(path.stat().st_size, options.max_bytes if path.suffix != ".gz"
                else options.max_bytes * 20, str(path))
     data = path.read_bytes()
     if path.suffix == ".gz":
@@ -93,7 +93,7 @@ def read_source(source: str, options: Options = DEFAULT_OPTIONS, *,
                 stdin: BinaryIO | None = None) -> Iterator[Article | InputError]:
     """Yield the articles in ``source`` (a path, a URL or ``-`` for stdin), or their errors."""
     try:
-        kind = options.kind if options.kind != "auto" else None
+        kind: str | None = options.kind if options.kind != "auto" else None
         if source.lower().startswith(("http://", "https://")) and kind in (None, "url"):
             body, final_url, charset = fetch(source, options)
             text = decode_bytes(body, source, declared=charset)

@@ -58,7 +58,14 @@ def decode_bytes(data: bytes, what: str = "input", declared: str | None = None) 
             pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = list(from_bytes(data))
+    best = matches[0] if matches else None
+    # Single-byte Latin codepages are often indistinguishable on short texts; like browsers
+    # (WHATWG), prefer windows-1252 when it decodes as cleanly as the best guess.
+    for match in matches:
+        if match.encoding == "cp1252" and best is not None and match.chaos <= best.chaos:
+            best = match
+            break
     if best is None:
         raise DecodeError(
             f"cannot tell the character encoding of {what}; convert it to UTF-8 first "

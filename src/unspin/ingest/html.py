@@ -38,10 +38,7 @@ def extract_html(html: str, *, id: str, url: str | None = None, kind: str = "htm
             url=url or "",
         )
     title = getattr(doc, "title", None)
-    if title and not text.startswith(title):
-        text_out = f"{title}\n\n{text}"
-    else:
-        text_out = text
+    text_out = f"{title}\n\n{text}" if title and not text.startswith(title) else text
     source = Source(
         kind=kind,
         url=getattr(doc, "url", None) or url,

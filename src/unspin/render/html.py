@@ -9,6 +9,7 @@ script only toggles classes.
 from __future__ import annotations
 
 import html
+import itertools
 from collections import Counter, defaultdict
 from importlib import resources
 from typing import Any
@@ -56,7 +57,7 @@ class _Layered:
             starts[s].append(i)
         active: set[int] = set()
         out: list[str] = []
-        for a, b in zip(points, points[1:], strict=False):
+        for a, b in itertools.pairwise(points):
             out.extend(self.inserts.get(a, []))
             active = {i for i in active if self.spans[i][1] > a}
             active.update(starts.get(a, []))

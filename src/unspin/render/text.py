@@ -64,8 +64,8 @@ def summary(report: Report | dict[str, Any]) -> Group:
         t = Table(title="Narratives")
         t.add_column("score")
         t.add_column("narrative", overflow="fold")
-        for n in sorted(r.narratives, key=lambda n: -n.score):
-            t.add_row(f"{n.score:.2f}", n.label)
+        for narrative in sorted(r.narratives, key=lambda x: -x.score):
+            t.add_row(f"{narrative.score:.2f}", narrative.label)
         parts.append(t)
     else:
         parts.append(Text("No narratives found.", style="dim"))

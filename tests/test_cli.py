@@ -1,0 +1,96 @@
+"""The CLI: a thin shell over the library; user errors are one line and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from unspin.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "sample.txt"
+FOUNDATION = ["--stages", ""]  # the backbone alone keeps these tests about the CLI itself
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_analyze_prints_a_json_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["analyze", str(SAMPLE), *FOUNDATION], capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["id"] == "sample" and report["schema_version"]
+    assert len(report["removed"]) == 4
+
+
+def test_analyze_writes_html_and_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    html_out = tmp_path / "r.html"
+    code, _, err = run(["analyze", str(SAMPLE), "-f", "html", "-o", str(html_out), *FOUNDATION],
+                       capsys)
+    assert code == 0, err
+    assert html_out.read_text().startswith("<!DOCTYPE html>")
+    code, out, _ = run(["analyze", str(SAMPLE), "-f", "text", *FOUNDATION], capsys)
+    assert code == 0 and "READ MORE" in out and "video_title" in out
+
+
+def test_render_turns_a_saved_report_into_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    saved = tmp_path / "r.json"
+    assert main(["analyze", str(SAMPLE), "-o", str(saved), *FOUNDATION]) == 0
+    code, out, _ = run(["render", str(saved)], capsys)
+    assert code == 0 and "<del class=\"removed\"" in out
+
+
+@pytest.mark.parametrize("content,code_str", [
+    (b"", "E101"),
+    (b"\x00\x01\x02\x03binary\x00\xff" * 100, "E102"),
+])
+def test_bad_files_give_a_coded_message_and_exit_code_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, code_str: str) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    code, out, err = run(["analyze", str(path), *FOUNDATION], capsys)
+    assert code == 2
+    assert f"[{code_str}]" in err and "Traceback" not in err
+    assert out == ""
+
+
+def test_a_refused_url_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["analyze", "http://127.0.0.1:9/", *FOUNDATION], capsys)
+    assert code == 2 and "[E111]" in err and "--allow-private" in err
+
+
+def test_a_malformed_jsonl_line_fails_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        '{"id": "one", "text": "The harbour reopened on Tuesday after the storm."}\n'
+        '{"id": "two", "text": \n'
+        '{"id": "three", "text": "Fishermen said the closure cost them a week of catches."}\n')
+    code, out, err = run(["analyze", str(feed), *FOUNDATION], capsys)
+    assert code == 2
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["one", "three"]
+    assert "line 2 of feed.jsonl" in err
+
+
+def test_schema_prints_the_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["schema"], capsys)
+    assert code == 0 and json.loads(out)["title"] == "Report"
+
+
+def test_unknown_stage_and_unknown_eval_task_are_config_errors(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(["analyze", str(SAMPLE), "--stages", "telepathy"], capsys)
+    assert code == 2 and "[E300]" in err and "telepathy" in err
+    code, _, err = run(["eval", "horoscopes", "--data", str(tmp_path)], capsys)
+    assert code == 2 and "unknown eval task" in err
+
+
+def test_version_and_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and out.startswith("unspin ")
+    code, _, err = run(["analyze", str(SAMPLE), "--format", "pdf"], capsys)
+    assert code == 2 and "Traceback" not in err

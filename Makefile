@@ -27,12 +27,12 @@ demo: $(STAMP)
 	@echo "wrote report.json and report.html"
 
 test: $(STAMP)
-	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff check src tests $(wildcard bench)
 	$(PY) -m mypy
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff check src tests $(wildcard bench)
 
 typecheck: $(STAMP)
 	$(PY) -m mypy

@@ -41,3 +41,11 @@ def test_every_layer_is_a_doc_extension() -> None:
     register_extensions()
     for layer in ("actors", "quotes", "techniques", "narratives", "roles", "unspin_warnings"):
         assert Doc.has_extension(layer)
+
+
+def test_asking_for_a_stage_without_what_it_needs_is_a_config_error() -> None:
+    from unspin.options import Options
+    from unspin.pipeline import build_pipeline
+
+    with pytest.raises(ConfigError, match="voice"):
+        build_pipeline(Options(stages=("voice",)))

@@ -82,3 +82,21 @@ def test_metadata_is_escaped_too(title: str) -> None:
     report.source.title = title
     page = render_html(report)
     assert title not in page
+
+
+def test_techniques_carry_their_voice_and_the_page_filters_by_it() -> None:
+    from unspin.report import Voice, VoiceSummary
+
+    outlet, mayor = Voice(kind="outlet"), Voice(kind="actor", actor="a1")
+    report = make_report(
+        actors=[Actor(id="a1", name="Mayor", type="person")],
+        techniques=[Technique(start=0, end=5, technique="Doubt", score=0.5, voice=outlet),
+                    Technique(start=30, end=40, technique="Slogans", score=0.5, voice=mayor)],
+        voices=[VoiceSummary(voice=outlet, name="Daily Example", techniques={"Doubt": 1}),
+                VoiceSummary(voice=mayor, name="Mayor", techniques={"Slogans": 1})],
+    )
+    page = render_html(report)
+    assert 'data-voice="outlet"' in page and 'data-voice="actor:a1"' in page
+    assert '<option value="outlet">Daily Example</option>' in page
+    assert "[voice: Mayor]" in page
+    assert "<h2>Voices</h2>" in page

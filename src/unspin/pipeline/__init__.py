@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 #: Doc extension attributes the stages fill (each a list of report models).
-LAYERS: tuple[str, ...] = ("actors", "quotes", "techniques", "narratives", "roles")
+LAYERS: tuple[str, ...] = ("actors", "quotes", "techniques", "narratives", "roles", "voices")
 #: What the backbone itself provides, in spaCy's attribute notation.
 BACKBONE_ASSIGNS: frozenset[str] = frozenset(
     {"doc.sents", "doc.ents", "token.pos", "token.tag", "token.dep", "token.head",
@@ -88,6 +88,8 @@ def build_pipeline(options: Options, backbone: Language | None = None) -> Pipeli
     else:
         nlp = backbone
     pipe = Pipeline(nlp=nlp, stages=[])
+    available = set(BACKBONE_ASSIGNS)
+    absent: list[str] = []
     for stage in ALL_STAGES:
         if stage not in options.stages:
             continue
@@ -95,14 +97,22 @@ def build_pipeline(options: Options, backbone: Language | None = None) -> Pipeli
             _import_stage(stage)
         except ModuleNotFoundError as exc:
             if exc.name == f"unspin.pipeline.{stage}":
-                continue  # not built yet in this version
+                absent.append(stage)  # not part of this version
+                continue
             pipe.skipped[stage] = f"missing dependency {exc.name!r}; install unspin[models]"
+            continue
+        meta = nlp.get_factory_meta(factory_name(stage))
+        missing = [r for r in meta.requires if r not in available]
+        if missing and (absent or pipe.skipped):
+            # What it needs would have come from a stage that could not run here.
+            pipe.skipped[stage] = f"needs {', '.join(missing)}, from a stage that is not available"
             continue
         try:
             nlp.add_pipe(factory_name(stage), config={})
         except ModelError as exc:
             pipe.skipped[stage] = str(exc)
             continue
+        available.update(meta.assigns)
         pipe.stages.append(stage)
     check_order(nlp)
     return pipe

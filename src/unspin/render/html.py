@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from importlib import resources
 from typing import Any
 
-from unspin.report.models import Report
+from unspin.report.models import Report, Voice
 from unspin.taxonomy import TECHNIQUES, technique_label
 
 _PALETTE = ["#d1495b", "#2e86ab", "#edae49", "#66a182", "#8d6a9f", "#00798c", "#c17c74",
@@ -103,20 +103,24 @@ def render_html(report: Report | dict[str, Any]) -> str:
             layered.add(q.source.start, q.source.end, "src", f"source mention: {who}")
     for t in r.techniques:
         definition = TECHNIQUES.get(t.technique, "")
+        voice = _voice_key(t.voice)
         layered.add(t.start, t.end, "tech",
-                    f"technique: {technique_label(t.technique)} (score {t.score:.2f}) — {definition}",
-                    {"technique": t.technique})
+                    f"technique: {technique_label(t.technique)} (score {t.score:.2f}) — "
+                    f"{definition} [voice: {_voice_name(t.voice, names, r)}]",
+                    {"technique": t.technique, "voice": voice})
     for i, n in enumerate(r.narratives):
         for ev in n.evidence:
-            layered.add(ev.start, ev.end, f"ev ev{i}", f"evidence for: {n.label}")
+            layered.add(ev.start, ev.end, f"ev ev{i}",
+                        f"evidence for: {n.label} [voice: {_voice_name(ev.voice, names, r)}]",
+                        {"voice": _voice_key(ev.voice)})
     for seg in r.removed:
         layered.insert(seg.at, f'<del class="removed" title="removed: {_e(seg.reason)}">'
                                f"{_e(seg.text)}</del>")
     body = layered.render()
 
     css_vars = "".join(f".spk{i}{{--spk:{c}}}" for i, c in enumerate(colour.values()))
-    panels = [_speakers_panel(r, names, colour), _techniques_panel(r), _narratives_panel(r),
-              _removed_panel(r), _warnings_panel(r)]
+    panels = [_voices_panel(r), _speakers_panel(r, names, colour), _techniques_panel(r),
+              _narratives_panel(r), _removed_panel(r), _warnings_panel(r)]
     title = r.source.title or r.text.split("\n", 1)[0][:120]
     meta = " · ".join(_e(x) for x in (r.source.site, r.source.published, r.source.url or r.source.path)
                       if x)
@@ -126,6 +130,11 @@ def render_html(report: Report | dict[str, Any]) -> str:
         f'<label><input type="checkbox" data-layer="{k}" checked> {v}</label>'
         for k, v in (("ent", "entities"), ("q", "quotes by speaker"), ("tech", "techniques"),
                      ("ev", "narrative evidence"), ("removed", "removed segments")))
+    voice_options = "".join(
+        f'<option value="{_e(_voice_key(v.voice))}">{_e(v.name)}</option>' for v in r.voices)
+    if voice_options:
+        toggles += ('<label>techniques and evidence in the voice of <select id="voice-filter">'
+                    f'<option value="">anyone</option>{voice_options}</select></label>')
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
@@ -140,6 +149,41 @@ def render_html(report: Report | dict[str, Any]) -> str:
 <script>{script}</script>
 </body></html>
 """
+
+
+def _voice_key(voice: Voice | None) -> str:
+    if voice is None or voice.kind == "outlet":
+        return "outlet"
+    return f"actor:{voice.actor or 'unknown'}"
+
+
+def _voice_name(voice: Voice | None, names: dict[str, str], r: Report) -> str:
+    if voice is None or voice.kind == "outlet":
+        return r.source.site or "the outlet"
+    name = names.get(voice.actor or "", "an unidentified speaker")
+    chain = " via " + " → ".join(names.get(v, v) for v in voice.via) if voice.via else ""
+    return f"{name}{' (reported)' if voice.reported else ''}{chain}"
+
+
+def _voices_panel(r: Report) -> str:
+    if not r.voices:
+        return ""
+    rows = []
+    for v in r.voices:
+        bits = []
+        if v.quotes:
+            bits.append(f"{v.quotes} quote{'s' if v.quotes != 1 else ''}")
+        if v.techniques:
+            bits.append("techniques: " + ", ".join(
+                f"{technique_label(k)} ×{n}" for k, n in v.techniques.items()))
+        if v.narratives:
+            bits.append("narratives: " + "; ".join(v.narratives))
+        if v.roles:
+            bits.append("cast as: " + "; ".join(v.roles))
+        kind = "outlet's own voice" if v.voice.kind == "outlet" else "quoted"
+        rows.append(f"<li><b>{_e(v.name)}</b> <small>({kind})</small><br>"
+                    f"<small>{_e(' · '.join(bits) or 'nothing attributed')}</small></li>")
+    return f'<section><h2>Voices</h2><ul class="plain">{"".join(rows)}</ul></section>'
 
 
 def _speakers_panel(r: Report, names: dict[str, str], colour: dict[str, str]) -> str:

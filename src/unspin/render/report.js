@@ -38,3 +38,15 @@
     });
   });
 })();
+(function () {
+  "use strict";
+  var select = document.getElementById("voice-filter");
+  if (!select) { return; }
+  select.addEventListener("change", function () {
+    var want = select.value;
+    document.querySelectorAll("#article [data-voice]").forEach(function (el) {
+      var voices = el.dataset.voice.split(" ");
+      el.classList.toggle("voice-off", want !== "" && voices.indexOf(want) < 0);
+    });
+  });
+})();

@@ -4,6 +4,7 @@ from unspin.report.models import (
     SCHEMA_VERSION,
     Actor,
     Entity,
+    Evidence,
     Narrative,
     Quote,
     RemovedSegment,
@@ -13,6 +14,8 @@ from unspin.report.models import (
     SourceInfo,
     Span,
     Technique,
+    Voice,
+    VoiceSummary,
     Warning_,
     report_schema,
 )
@@ -21,6 +24,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Actor",
     "Entity",
+    "Evidence",
     "Narrative",
     "Quote",
     "RemovedSegment",
@@ -30,6 +34,8 @@ __all__ = [
     "SourceInfo",
     "Span",
     "Technique",
+    "Voice",
+    "VoiceSummary",
     "Warning_",
     "report_schema",
 ]

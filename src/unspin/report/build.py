@@ -30,7 +30,7 @@ def build_report(article: Article, doc: Doc | None, *, language: str,
                      if s.text.strip()]
         entities = [Entity(start=e.start_char, end=e.end_char, label=e.label_, text=e.text)
                     for e in doc.ents]
-        for layer in ("actors", "quotes", "techniques", "narratives", "roles"):
+        for layer in ("actors", "quotes", "techniques", "narratives", "roles", "voices"):
             if doc.has_extension(layer):
                 value = getattr(doc._, layer)
                 if value:
@@ -39,6 +39,9 @@ def build_report(article: Article, doc: Doc | None, *, language: str,
         if extra:
             warnings = [*warnings, *extra]
     src = article.source
+    for summary in layers.get("voices", []):
+        if summary.voice.kind == "outlet":
+            summary.name = src.site or (f"the outlet ({src.url})" if src.url else "the outlet")
     return Report(
         unspin_version=__version__,
         id=article.id,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class _Model(BaseModel):
@@ -70,9 +70,26 @@ class Quote(_Model):
     confidence: float = Field(ge=0.0, le=1.0)
 
 
+class Voice(_Model):
+    """Whose voice a span is in: the outlet's own, or an actor's (as quoted, through ``via``)."""
+
+    kind: Literal["outlet", "actor"]
+    actor: str | None = Field(default=None, description="an `actors[].id`; null for an "
+                              "unresolved speaker")
+    via: list[str] = Field(default_factory=list, description="actor ids, outermost first")
+    quote: str | None = Field(default=None, description="the `quotes[].id` the span lies in")
+    reported: bool = Field(default=False, description="true inside an indirect quote: the "
+                           "speaker's point in the outlet's words")
+
+
 class Technique(Span):
     technique: str
     score: float = Field(ge=0.0, le=1.0)
+    voice: Voice | None = None
+
+
+class Evidence(Span):
+    voice: Voice | None = None
 
 
 class Narrative(_Model):
@@ -80,7 +97,16 @@ class Narrative(_Model):
     narrative: str
     subnarrative: str | None = None
     score: float = Field(ge=0.0, le=1.0)
-    evidence: list[Span] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _spans_as_evidence(cls, value: object) -> object:
+        """Accept plain spans as evidence (their voice is filled by the voice stage)."""
+        if isinstance(value, list):
+            return [v.model_dump() if isinstance(v, Span) and not isinstance(v, Evidence) else v
+                    for v in value]
+        return value
 
 
 class Role(Span):
@@ -88,6 +114,18 @@ class Role(Span):
     main_role: Literal["Protagonist", "Antagonist", "Innocent"]
     fine_roles: list[str] = Field(default_factory=list)
     score: float = Field(ge=0.0, le=1.0)
+
+
+class VoiceSummary(_Model):
+    """What one voice (the outlet, or one speaker) does in the article."""
+
+    voice: Voice
+    name: str
+    quotes: int = 0
+    techniques: dict[str, int] = Field(default_factory=dict, description="technique → spans")
+    narratives: list[str] = Field(default_factory=list, description="labels with evidence "
+                                  "in this voice")
+    roles: list[str] = Field(default_factory=list, description="main and fine roles given")
 
 
 class Warning_(_Model):
@@ -111,6 +149,7 @@ class Report(_Model):
     techniques: list[Technique] = Field(default_factory=list)
     narratives: list[Narrative] = Field(default_factory=list)
     roles: list[Role] = Field(default_factory=list)
+    voices: list[VoiceSummary] = Field(default_factory=list)
     warnings: list[Warning_] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict, description="milliseconds per stage")
 

@@ -204,6 +204,16 @@ def train(
     typer.echo(f"artifact written to {path}")
 
 
+def _register_shells() -> None:
+    """The batch, corpus and serve commands live in their own thin modules."""
+    from unspin.cli_web import serve
+
+    app.command(help="Run the local web app (binds to 127.0.0.1 by default).")(serve)
+
+
+_register_shells()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app and converts errors to messages and exit codes."""
     try:

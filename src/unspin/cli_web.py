@@ -1,0 +1,67 @@
+"""``unspin serve``: run the local web app (FastAPI + uvicorn) — a thin shell over
+:func:`unspin.web.create_app`. The lead registers :func:`serve` on the CLI app; ``python -m
+unspin.web`` runs it alone.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+
+from unspin.errors import ConfigError
+from unspin.options import ALL_STAGES, MB, Options
+
+__all__ = ["is_loopback_host", "serve"]
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback IP literals (``127.0.0.0/8``, ``::1``)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    host: Annotated[str, typer.Option(
+        help="Address to listen on. The app has no login: keep it on loopback unless you "
+             "mean to share it.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    stages: Annotated[str | None, typer.Option(
+        help=f"Comma-separated stages to run (default all: {','.join(ALL_STAGES)}; "
+             "'none' for the backbone alone).")] = None,
+    allow_private: Annotated[bool, typer.Option(
+        help="Let the server fetch URLs on private, loopback or link-local addresses.")] = False,
+    max_mb: Annotated[float, typer.Option(
+        help="Refuse request bodies and articles larger than this (MB).")] = 10.0,
+    log_level: Annotated[str, typer.Option(
+        help="uvicorn log level: critical, error, warning, info, debug.")] = "info",
+) -> None:
+    """Serve the web page and the JSON API (POST /api/analyze; spec at /openapi.json)."""
+    try:
+        import uvicorn
+
+        from unspin.web import create_app
+    except ModuleNotFoundError as exc:
+        raise ConfigError(f"`unspin serve` needs {exc.name!r}: pip install 'unspin[web]'") from exc
+    from unspin.analyze import Analyzer
+
+    chosen = ALL_STAGES if stages is None else tuple(
+        s.strip() for s in stages.split(",") if s.strip() and s.strip() != "none")
+    options = Options(stages=chosen, allow_private=allow_private, max_bytes=int(max_mb * MB))
+    analyzer = Analyzer(options)
+    analyzer.pipeline  # noqa: B018  (load the models now: a broken model fails here, not mid-request)
+    loopback = is_loopback_host(host)
+    if not loopback:
+        typer.secho(f"warning: serving on {host}, reachable from other machines; the app has no "
+                    "login and analyses whatever it is sent", err=True, fg="yellow")
+    app = create_app(analyzer, max_body=options.max_bytes,
+                     allowed_hosts=("127.0.0.1", "localhost", "::1", host) if loopback else None)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"unspin {', '.join(analyzer.pipeline.stages) or 'backbone only'} — "
+               f"open http://{shown}:{port}/ (Ctrl+C to stop)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False)

@@ -64,6 +64,28 @@ def verify_model(root: Path | None = None) -> None:
         )
 
 
+def verify_once() -> None:
+    """``verify_model`` the first time it is called in this process; a no-op afterwards."""
+    with _lock:
+        if not _verified:
+            verify_model()
+            _verified.append(True)
+
+
+_verified: list[bool] = []
+
+
+def load_fresh() -> Language:
+    """A new copy of the backbone (hash-checked once per process), for a pipeline to extend."""
+    import spacy
+
+    verify_once()
+    try:
+        return spacy.load(MODEL_PACKAGE)
+    except Exception as exc:  # spaCy raises OSError/ValueError for broken packages
+        raise ModelError(f"could not load {MODEL_PACKAGE}: {exc}; {INSTALL_HINT}") from exc
+
+
 def load_backbone(verify: bool = True) -> Language:
     """spaCy's pipeline (tok2vec, tagger, parser, attribute_ruler, lemmatizer, ner).
 

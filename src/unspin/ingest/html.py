@@ -1,13 +1,24 @@
-"""HTML pages to article text and metadata, with trafilatura."""
+"""HTML pages to article text and metadata, with trafilatura.
+
+``read_page`` is the extraction proper (trafilatura's main text plus the page's metadata);
+``extract_html`` turns it into an :class:`~unspin.article.Article` whose text leads with the
+headline. Trafilatura keeps the headline in its main text on some pages and leaves it out on
+others; when it is left out, the title is put in front (``Page.headline``), so every article
+starts with its headline, which :func:`unspin.clean.clean` never removes.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from unspin.article import Article, Source
 from unspin.errors import NoArticleTextError
 
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+
+#: What separates the prepended headline from the main text.
+HEADLINE_SEPARATOR = "\n\n"
 
 
 def looks_like_html(text: str) -> bool:
@@ -18,9 +29,33 @@ def looks_like_html(text: str) -> bool:
     return sum(head.count(m) for m in markers) >= 2
 
 
-def extract_html(html: str, *, id: str, url: str | None = None, kind: str = "html",
-                 path: str | None = None) -> Article:
-    """The main text of an HTML page (paragraphs separated by newlines) and its metadata.
+@dataclass(frozen=True)
+class Page:
+    """One page as trafilatura reads it: ``main_text`` (paragraphs separated by newlines)
+    and ``source`` (title, site, date, URL)."""
+
+    main_text: str
+    source: Source
+
+    @property
+    def headline(self) -> str | None:
+        """The title put in front of ``main_text`` in the article's text, or None when the
+        page has no title or the main text already starts with it."""
+        title = self.source.title
+        if title and not self.main_text.startswith(title):
+            return title
+        return None
+
+    @property
+    def text(self) -> str:
+        """The article's text: the headline (when prepended), a blank line, the main text."""
+        headline = self.headline
+        return f"{headline}{HEADLINE_SEPARATOR}{self.main_text}" if headline else self.main_text
+
+
+def read_page(html: str, *, url: str | None = None, kind: str = "html",
+              path: str | None = None) -> Page:
+    """The main text and metadata of an HTML page.
 
     Raises NoArticleTextError when the page has no article text trafilatura can find.
     """
@@ -37,14 +72,22 @@ def extract_html(html: str, *, id: str, url: str | None = None, kind: str = "htm
             "rendered by JavaScript); save the page's text and pass it as a .txt file",
             url=url or "",
         )
-    title = getattr(doc, "title", None)
-    text_out = f"{title}\n\n{text}" if title and not text.startswith(title) else text
     source = Source(
         kind=kind,
         url=getattr(doc, "url", None) or url,
-        title=title,
+        title=getattr(doc, "title", None),
         site=getattr(doc, "sitename", None),
         published=getattr(doc, "date", None),
         path=path,
     )
-    return Article(id=id, raw_text=text_out, source=source)
+    return Page(main_text=text, source=source)
+
+
+def extract_html(html: str, *, id: str, url: str | None = None, kind: str = "html",
+                 path: str | None = None) -> Article:
+    """The main text of an HTML page, led by its headline, and its metadata.
+
+    Raises NoArticleTextError when the page has no article text trafilatura can find.
+    """
+    page = read_page(html, url=url, kind=kind, path=path)
+    return Article(id=id, raw_text=page.text, source=page.source)

@@ -75,18 +75,10 @@ def check_order(nlp: Language) -> None:
 
 def build_pipeline(options: Options, backbone: Language | None = None) -> Pipeline:
     """The backbone plus the stages named in ``options.stages``, in ``ALL_STAGES`` order."""
-    from unspin.backbone import load_backbone
+    from unspin.backbone import load_fresh
 
     register_extensions()
-    if backbone is None:
-        import spacy
-
-        from unspin.backbone import MODEL_PACKAGE
-
-        load_backbone()  # verifies the pinned hash once per process
-        nlp = spacy.load(MODEL_PACKAGE)
-    else:
-        nlp = backbone
+    nlp = backbone if backbone is not None else load_fresh()
     pipe = Pipeline(nlp=nlp, stages=[])
     available = set(BACKBONE_ASSIGNS)
     absent: list[str] = []

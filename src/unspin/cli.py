@@ -206,8 +206,11 @@ def train(
 
 def _register_shells() -> None:
     """The batch, corpus and serve commands live in their own thin modules."""
+    from unspin.cli_batch import batch, corpus
     from unspin.cli_web import serve
 
+    app.command(help="Analyse many articles (folders, JSONL, WARC, URL lists) into Parquet tables.")(batch)
+    app.command(help="Tables and plots over a batch's results (DuckDB): speakers, narratives, outlets.")(corpus)
     app.command(help="Run the local web app (binds to 127.0.0.1 by default).")(serve)
 
 

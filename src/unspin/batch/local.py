@@ -1,0 +1,118 @@
+"""The local engine: a pool of worker processes on this machine, each loading the models once.
+
+Workers start from a ``forkserver`` (a clean process that has imported unspin, so starting
+one is cheap and no driver state, threads or locks leak into it); each builds its
+:class:`~unspin.analyze.Analyzer` once, in the pool's initializer. At most ``4 × workers``
+records are in flight, so memory stays flat however long the input is.
+
+A worker that dies (killed, out of memory) breaks the pool: the records it held are sent
+again to a fresh pool, up to ``max_restarts`` times, after which the run stops with an error
+(rerunning resumes it). Nothing is lost or duplicated either way, because only the driver
+writes shards and a record is written once, when its outcome arrives.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from unspin.analyze import Analyzer
+from unspin.batch.inputs import Record
+from unspin.batch.worker import Outcome, WorkerState, process_record
+from unspin.errors import PipelineError
+from unspin.options import Options
+
+__all__ = ["LocalEngine", "SerialEngine"]
+
+
+def _init_worker(options: Options) -> None:
+    WorkerState.start(options)
+
+
+def _run_one(record: Record) -> Outcome:
+    analyzer = WorkerState.analyzer
+    assert analyzer is not None, "worker initializer did not run"
+    return process_record(record, analyzer)
+
+
+class SerialEngine:
+    """Runs every record in the calling process (``-n 0``): for debugging and tiny inputs."""
+
+    name = "serial"
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+
+    def run(self, records: Iterator[Record]) -> Iterator[Outcome]:
+        analyzer = Analyzer(self.options)
+        for record in records:
+            yield process_record(record, analyzer)
+
+
+class LocalEngine:
+    """A process pool of ``workers`` processes."""
+
+    name = "local"
+
+    def __init__(self, options: Options, workers: int, *, max_restarts: int = 3,
+                 in_flight_per_worker: int = 4) -> None:
+        if workers < 1:
+            raise ValueError("LocalEngine needs at least one worker")
+        self.options = options
+        self.workers = workers
+        self.max_restarts = max_restarts
+        self.in_flight = workers * in_flight_per_worker
+        self.restarts = 0
+
+    def _pool(self) -> ProcessPoolExecutor:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["unspin.batch.worker"])
+        return ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(self.options,))
+
+    def run(self, records: Iterator[Record]) -> Iterator[Outcome]:
+        pool = self._pool()
+        pending: dict[Future[Outcome], Record] = {}
+        retry: list[Record] = []
+        source = iter(records)
+        exhausted = False
+        try:
+            while True:
+                while len(pending) < self.in_flight and (retry or not exhausted):
+                    if retry:
+                        record = retry.pop()
+                    else:
+                        try:
+                            record = next(source)
+                        except StopIteration:
+                            exhausted = True
+                            break
+                    pending[pool.submit(_run_one, record)] = record
+                if not pending:
+                    return
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                broken = False
+                for future in done:
+                    record = pending.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        retry.append(record)
+                        continue
+                    yield outcome
+                if broken:
+                    retry.extend(pending.values())
+                    pending.clear()
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    self.restarts += 1
+                    if self.restarts > self.max_restarts:
+                        raise PipelineError(
+                            f"a worker process died {self.restarts} times (killed, or out of "
+                            "memory); rerun the same command to resume, with fewer workers "
+                            "(-n) if memory is short")
+                    pool = self._pool()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

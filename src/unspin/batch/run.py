@@ -1,0 +1,275 @@
+"""The batch driver: list records, skip finished ones, map them on an engine, write shards.
+
+One driver owns the loop whatever the engine: it alone writes shards, so resume, atomic
+output and the failure count behave the same on a laptop pool and on a Ray cluster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, Literal, Protocol
+
+from rich.console import Console
+
+from unspin.batch.inputs import Record, describe_inputs, iter_records
+from unspin.batch.progress import BatchProgress
+from unspin.batch.worker import Outcome
+from unspin.batch.writer import ShardStore
+from unspin.errors import ConfigError
+from unspin.options import DEFAULT_OPTIONS, Options
+
+__all__ = [
+    "DEFAULT_MAX_FAILURE_RATIO",
+    "EXIT_FAILURE_RATIO",
+    "BatchConfig",
+    "BatchResult",
+    "run_batch",
+]
+
+#: ``unspin batch`` exits with EXIT_FAILURE_RATIO when more than this share of all records
+#: in the output folder (analysed + failed) are failures; 0 otherwise.
+DEFAULT_MAX_FAILURE_RATIO = 0.05
+EXIT_FAILURE_RATIO = 1
+EXIT_INTERRUPTED = 130
+
+EngineName = Literal["local", "ray"]
+
+
+class Engine(Protocol):
+    name: str
+
+    def run(self, records: Iterator[Record]) -> Iterator[Outcome]: ...
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    """One batch run. ``workers=0`` with the local engine runs in the driver process."""
+
+    inputs: tuple[str, ...]
+    out: Path
+    options: Options = DEFAULT_OPTIONS
+    engine: EngineName = "local"
+    workers: int = 1
+    address: str | None = None
+    force: bool = False
+    shard_size: int = 500
+    flush_seconds: float = 60.0
+    max_failure_ratio: float = DEFAULT_MAX_FAILURE_RATIO
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.inputs:
+            raise ConfigError("give at least one input (a folder, a file, an @list or a URL)")
+        if self.workers < 0:
+            raise ConfigError("-n/--workers must be 0 or more")
+        if self.shard_size < 1:
+            raise ConfigError("--shard-size must be at least 1")
+        if not 0.0 <= self.max_failure_ratio <= 1.0:
+            raise ConfigError("--max-failure-ratio must be between 0 and 1")
+        if self.address and self.engine != "ray":
+            raise ConfigError("--address joins a Ray cluster; use it with --engine ray")
+
+
+@dataclass
+class BatchResult:
+    """What one run did, and the state of the whole output folder after it."""
+
+    processed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+    shards: int = 0
+    seconds: float = 0.0
+    articles_total: int = 0
+    failures_total: int = 0
+    interrupted: bool = False
+    restarts: int = 0
+    first_result_s: float | None = None
+    worker_cpu_s: float = 0.0
+    driver_cpu_s: float = 0.0
+    peak_rss_kb: dict[int, int] = field(default_factory=dict)
+    stage_ms: dict[str, float] = field(default_factory=dict)
+    max_failure_ratio: float = DEFAULT_MAX_FAILURE_RATIO
+
+    @property
+    def failure_ratio(self) -> float:
+        total = self.articles_total + self.failures_total
+        return self.failures_total / total if total else 0.0
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_FAILURE_RATIO if self.failure_ratio > self.max_failure_ratio else 0
+
+    @property
+    def rate(self) -> float:
+        """Records per second in this run (analysed and failed)."""
+        return (self.processed + self.failed) / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "processed": self.processed, "failed": self.failed, "skipped": self.skipped,
+            "duplicates": self.duplicates, "shards": self.shards,
+            "seconds": round(self.seconds, 3), "rate": round(self.rate, 3),
+            "articles_total": self.articles_total, "failures_total": self.failures_total,
+            "failure_ratio": round(self.failure_ratio, 6), "interrupted": self.interrupted,
+            "restarts": self.restarts,
+            "first_result_s": (round(self.first_result_s, 3)
+                               if self.first_result_s is not None else None),
+            "worker_cpu_s": round(self.worker_cpu_s, 3),
+            "driver_cpu_s": round(self.driver_cpu_s, 3),
+            "peak_rss_mb": {str(pid): round(kb / 1024, 1) for pid, kb in self.peak_rss_kb.items()},
+        }
+
+
+def make_engine(cfg: BatchConfig) -> Engine:
+    if cfg.engine == "ray":
+        from unspin.batch.ray import RayEngine, import_ray
+
+        import_ray()  # fail early, with the install hint
+        return RayEngine(cfg.options, cfg.workers or 1, address=cfg.address)
+    if cfg.engine != "local":
+        raise ConfigError(f"unknown engine {cfg.engine!r}; choose local or ray")
+    from unspin.batch.local import LocalEngine, SerialEngine
+
+    if cfg.workers == 0:
+        return SerialEngine(cfg.options)
+    return LocalEngine(cfg.options, cfg.workers)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C so a stopped job still writes what it finished."""
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while a shard is written: without this, an interrupt landing
+    after the shard's rename but before the driver forgets those records would write them
+    twice. The signal is delivered (as KeyboardInterrupt) as soon as the block ends."""
+    deferred = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, deferred)
+    except (AttributeError, ValueError, OSError):  # no POSIX signal masks here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
+    """Run a batch; returns counts and the exit code. KeyboardInterrupt is absorbed into
+    ``result.interrupted`` once every finished record is safely in a shard."""
+    console = console or Console(stderr=True)
+    store = ShardStore(cfg.out)
+    store.prepare(force=cfg.force)
+    engine = make_engine(cfg)
+    run_info: dict[str, Any] = {
+        "started": _now(), "engine": engine.name, "workers": cfg.workers,
+        "address": cfg.address, "inputs": list(cfg.inputs), "host": platform.node(),
+        "python": platform.python_version(),
+    }
+    manifest = store.start_manifest(cfg.options, describe_inputs(list(cfg.inputs)), run_info)
+    done = store.done_ids()
+    result = BatchResult(max_failure_ratio=cfg.max_failure_ratio)
+    seen: set[str] = set()
+    buffer: list[Outcome] = []
+    last_flush = time.monotonic()
+    t0, c0 = time.perf_counter(), time.process_time()
+
+    def todo() -> Iterator[Record]:
+        for record in iter_records(list(cfg.inputs), cfg.options):
+            if record.id in done:
+                result.skipped += 1
+                progress.skip()
+                continue
+            if record.id in seen:
+                result.duplicates += 1
+                continue
+            seen.add(record.id)
+            yield record
+
+    def flush() -> None:
+        nonlocal last_flush
+        with _signals_deferred():  # a shard and the buffer's reset commit together
+            if store.write_shard(buffer) is not None:
+                result.shards += 1
+            buffer.clear()
+        last_flush = time.monotonic()
+
+    progress = BatchProgress(console, enabled=cfg.progress)
+    status = "complete"
+    try:
+        with _sigterm_as_interrupt(), progress:
+            outcomes = engine.run(todo())
+            try:
+                for outcome in outcomes:
+                    if result.first_result_s is None:
+                        result.first_result_s = time.perf_counter() - t0
+                    result.worker_cpu_s += outcome.cpu_ms / 1000
+                    buffer.append(outcome)
+                    if outcome.failed:
+                        result.failed += 1
+                    else:
+                        result.processed += 1
+                        _add_timings(result, outcome)
+                    result.peak_rss_kb[outcome.pid] = max(result.peak_rss_kb.get(outcome.pid, 0),
+                                                          outcome.rss_kb)
+                    progress.advance(failed=outcome.failed)
+                    if (len(buffer) >= cfg.shard_size
+                            or time.monotonic() - last_flush >= cfg.flush_seconds):
+                        flush()
+            except KeyboardInterrupt:
+                result.interrupted = True
+                status = "interrupted"
+            finally:
+                close = getattr(outcomes, "close", None)
+                if close is not None:
+                    close()  # stop the engine's workers before the last shard is written
+            flush()  # what finished before the end (or the interrupt) goes into a last shard
+    except BaseException:
+        status = "error"
+        raise
+    finally:
+        result.seconds = time.perf_counter() - t0
+        result.driver_cpu_s = time.process_time() - c0
+        result.restarts = int(getattr(engine, "restarts", 0))
+        result.articles_total, result.failures_total = store.counts()
+        run_info.update(finished=_now(), status=status, **result.to_dict())
+        manifest["runs"][-1] = run_info
+        store.write_manifest(manifest)
+    return result
+
+
+def _add_timings(result: BatchResult, outcome: Outcome) -> None:
+    for row in outcome.rows.get("articles", []):
+        timings = row.get("timings") or {}
+        items = timings.items() if isinstance(timings, dict) else timings
+        for stage, ms in items:
+            result.stage_ms[stage] = result.stage_ms.get(stage, 0.0) + float(ms)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -1,0 +1,394 @@
+"""The corpus view: DuckDB over a batch output's Parquet tables (``unspin corpus OUT/``).
+
+Which speakers carry which narratives, through which outlets, with which techniques, and
+how that changes over time. The SQL lives here (:data:`QUERIES`); every query takes one
+parameter, ``top`` (rows per ranking). Results come out as rows (``Corpus.query``), CSV,
+JSON, or a self-contained HTML page whose charts are inline SVG drawn here (no script, no
+external request; every string from the data is escaped).
+
+Definitions:
+
+- *speaker*: an actor that is the ``speaker`` of at least one quote, named by the actor's
+  ``name`` (actors are per article; the same name across articles counts as one speaker);
+- *outlet*: the article's ``source_site``, else the host of its URL (``www.`` dropped),
+  else ``unknown``;
+- *month*: the month of the article's ``source_published`` date (articles without a
+  parseable date are left out of the time series);
+- *voiced*: a narrative's evidence span lies in that speaker's voice (set by the voice stage).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from unspin.batch.tables import TABLES
+from unspin.errors import InputError
+
+__all__ = ["QUERIES", "Corpus", "render_html", "to_csv", "to_json"]
+
+_OUTLET = ("coalesce(nullif(a.source_site, ''), nullif(regexp_extract(a.source_url, "
+           "'^[A-Za-z]+://(?:www\\.)?([^/:?#]+)', 1), ''), 'unknown')")
+
+#: Named queries over the views ``articles``, ``actors``, ``quotes``, ``techniques``,
+#: ``narratives``, ``roles``, ``removed``, ``failures`` (one per table).
+QUERIES: dict[str, str] = {
+    "summary": """
+        SELECT
+          (SELECT count(*) FROM articles) AS articles,
+          (SELECT count(*) FROM failures) AS failures,
+          (SELECT count(DISTINCT """ + _OUTLET + """) FROM articles a) AS outlets,
+          (SELECT count(*) FROM quotes) AS quotes,
+          (SELECT count(*) FROM techniques) AS techniques,
+          (SELECT count(*) FROM narratives) AS narratives,
+          (SELECT min(TRY_CAST(source_published AS DATE)) FROM articles) AS first_date,
+          (SELECT max(TRY_CAST(source_published AS DATE)) FROM articles) AS last_date
+    """,
+    "top_speakers": """
+        SELECT ac.name AS speaker, any_value(ac.type) AS type, count(*) AS quotes,
+               count(DISTINCT q.article_id) AS articles,
+               count(DISTINCT """ + _OUTLET + """) AS outlets
+        FROM quotes q
+        JOIN actors ac ON ac.article_id = q.article_id AND ac.id = q.speaker
+        JOIN articles a ON a.id = q.article_id
+        GROUP BY ac.name
+        ORDER BY quotes DESC, speaker
+        LIMIT $top
+    """,
+    "speaker_narrative": """
+        WITH sp AS (
+          SELECT DISTINCT q.article_id, ac.id AS actor_id, ac.name AS speaker
+          FROM quotes q JOIN actors ac ON ac.article_id = q.article_id AND ac.id = q.speaker
+        ),
+        top AS (
+          SELECT speaker FROM sp GROUP BY speaker
+          ORDER BY count(DISTINCT article_id) DESC, speaker LIMIT $top
+        ),
+        co AS (
+          SELECT sp.speaker, n.narrative, count(DISTINCT n.article_id) AS articles
+          FROM sp JOIN narratives n ON n.article_id = sp.article_id
+          WHERE sp.speaker IN (SELECT speaker FROM top)
+          GROUP BY sp.speaker, n.narrative
+        ),
+        ev AS (
+          SELECT n.article_id, n.narrative, unnest(n.evidence) AS e FROM narratives n
+        ),
+        voiced AS (
+          SELECT sp.speaker, ev.narrative, count(*) AS voiced
+          FROM ev JOIN sp ON sp.article_id = ev.article_id AND sp.actor_id = ev.e.voice.actor
+          GROUP BY sp.speaker, ev.narrative
+        )
+        SELECT co.speaker, co.narrative, co.articles, coalesce(v.voiced, 0) AS voiced
+        FROM co LEFT JOIN voiced v ON v.speaker = co.speaker AND v.narrative = co.narrative
+        ORDER BY co.speaker, co.articles DESC, co.narrative
+    """,
+    "outlet_technique": """
+        WITH outlets AS (
+          SELECT """ + _OUTLET + """ AS outlet, count(*) AS n_articles
+          FROM articles a GROUP BY outlet ORDER BY n_articles DESC, outlet LIMIT $top
+        )
+        SELECT o.outlet, t.technique, count(*) AS spans,
+               count(DISTINCT t.article_id) AS articles,
+               round(count(*) / any_value(o.n_articles), 3) AS spans_per_article
+        FROM techniques t
+        JOIN articles a ON a.id = t.article_id
+        JOIN outlets o ON o.outlet = """ + _OUTLET + """
+        GROUP BY o.outlet, t.technique
+        ORDER BY o.outlet, spans DESC, t.technique
+    """,
+    "narratives_over_time": """
+        WITH dated AS (
+          SELECT id, date_trunc('month', TRY_CAST(source_published AS DATE)) AS month
+          FROM articles WHERE TRY_CAST(source_published AS DATE) IS NOT NULL
+        ),
+        per_month AS (SELECT month, count(*) AS n FROM dated GROUP BY month),
+        top AS (
+          SELECT narrative FROM narratives GROUP BY narrative
+          ORDER BY count(DISTINCT article_id) DESC, narrative LIMIT $top
+        )
+        SELECT strftime(d.month, '%Y-%m') AS month, n.narrative,
+               count(DISTINCT n.article_id) AS articles,
+               round(count(DISTINCT n.article_id) / any_value(p.n), 4) AS share
+        FROM narratives n
+        JOIN dated d ON d.id = n.article_id
+        JOIN per_month p ON p.month = d.month
+        WHERE n.narrative IN (SELECT narrative FROM top)
+        GROUP BY d.month, n.narrative
+        ORDER BY month, articles DESC, n.narrative
+    """,
+    "failures_by_code": """
+        SELECT stage, code, any_value(type) AS type, count(*) AS records,
+               any_value(message) AS example
+        FROM failures GROUP BY stage, code ORDER BY records DESC, stage, code LIMIT $top
+    """,
+}
+
+
+class Corpus:
+    """A DuckDB connection with one view per table over one or more batch outputs (several
+    drivers' folders read as one corpus; record ids are assumed distinct across them)."""
+
+    def __init__(self, out: Path | list[Path]) -> None:
+        import duckdb
+
+        self.outs = list(out) if isinstance(out, list) else [out]
+        if not self.outs:
+            raise InputError("give at least one batch output folder")
+        for folder in self.outs:
+            if not any((folder / "shards").glob("part-*/articles.parquet")):
+                raise InputError(f"{folder} holds no finished batch shards; run `unspin batch … "
+                                 f"-o {folder}` first", path=str(folder))
+        self.out = self.outs[0]
+        self.con = duckdb.connect(":memory:")
+        for table in TABLES:
+            patterns = ", ".join(
+                "'" + str(folder / "shards" / "part-*" / f"{table}.parquet").replace("'", "''") + "'"
+                for folder in self.outs)
+            self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM "
+                             f"read_parquet([{patterns}], union_by_name = true)")
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def run(self, name: str, *, top: int = 20) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and raw rows of query ``name``."""
+        sql = QUERIES[name]
+        cur = self.con.execute(sql, {"top": top} if "$top" in sql else {})
+        return [d[0] for d in cur.description], cur.fetchall()
+
+    def query(self, name: str, *, top: int = 20) -> list[dict[str, Any]]:
+        """The rows of query ``name`` as dicts (dates as ISO strings)."""
+        cols, rows = self.run(name, top=top)
+        return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in rows]
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def to_json(db: Corpus, names: list[str], *, top: int = 20) -> str:
+    return json.dumps({name: db.query(name, top=top) for name in names}, indent=2,
+                      ensure_ascii=False) + "\n"
+
+
+def to_csv(db: Corpus, name: str, *, top: int = 20) -> str:
+    cols, rows = db.run(name, top=top)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(cols)
+    writer.writerows([_plain(v) for v in row] for row in rows)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- SVG charts
+
+_PALETTE = ("#3b6fb6", "#d9822b", "#3a9a5b", "#b8434f", "#7a5cb0", "#8c6d3f", "#c45fa0",
+            "#5f8f9e")
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _trim(label: str, n: int = 38) -> str:
+    return label if len(label) <= n else label[: n - 1] + "…"
+
+
+def bar_chart(labels: list[str], values: list[float], *, title: str) -> str:
+    """Horizontal bars, one per label (inline SVG)."""
+    if not labels:
+        return ""
+    width, left, bar, gap = 640, 230, 18, 6
+    height = len(labels) * (bar + gap) + 10
+    top = max(values) or 1
+    parts = [f'<svg class="chart" role="img" aria-label="{_e(title)}" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">']
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 5 + i * (bar + gap)
+        w = (width - left - 60) * value / top
+        parts.append(f'<text x="{left - 8}" y="{y + 13}" text-anchor="end">{_e(_trim(label, 34))}'
+                     f'<title>{_e(label)}</title></text>'
+                     f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar}" fill="{_PALETTE[0]}"/>'
+                     f'<text x="{left + w + 5:.1f}" y="{y + 13}">{_e(_num(value))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def heatmap(rows: list[str], cols: list[str], values: dict[tuple[str, str], float], *,
+            title: str) -> str:
+    """A grid of cells shaded by value (inline SVG); column labels are slanted."""
+    if not rows or not cols:
+        return ""
+    cell, left, head = 34, 230, 170
+    width, height = left + cell * len(cols) + 140, head + cell * len(rows) + 10  # room for slanted labels
+    top = max(values.values(), default=1) or 1
+    parts = [f'<svg class="chart" role="img" aria-label="{_e(title)}" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">']
+    for j, col in enumerate(cols):
+        x = left + j * cell + cell / 2
+        parts.append(f'<text transform="translate({x:.1f},{head - 6}) rotate(-50)">'
+                     f'{_e(_trim(col, 30))}<title>{_e(col)}</title></text>')
+    for i, row in enumerate(rows):
+        y = head + i * cell
+        parts.append(f'<text x="{left - 8}" y="{y + cell / 2 + 4:.1f}" text-anchor="end">'
+                     f'{_e(_trim(row, 34))}<title>{_e(row)}</title></text>')
+        for j, col in enumerate(cols):
+            v = values.get((row, col), 0)
+            opacity = 0.08 + 0.92 * v / top if v else 0.03
+            parts.append(f'<rect x="{left + j * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
+                         f'fill="{_PALETTE[0]}" fill-opacity="{opacity:.2f}">'
+                         f'<title>{_e(row)} × {_e(col)}: {_e(_num(v))}</title></rect>')
+            if v:
+                parts.append(f'<text x="{left + j * cell + cell / 2 - 1:.1f}" y="{y + cell / 2 + 3:.1f}" '
+                             f'text-anchor="middle" class="{"on" if v / top > 0.55 else ""}">'
+                             f'{_e(_num(v))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def line_chart(xs: list[str], series: dict[str, dict[str, float]], *, title: str) -> str:
+    """One line per series over the ordered x labels (inline SVG), with a legend."""
+    if not xs or not series:
+        return ""
+    width, height, left, right, top_pad, bottom = 640, 260, 50, 40, 15, 40
+    plot_w, plot_h = width - left - right, height - top_pad - bottom
+    top = max((v for s in series.values() for v in s.values()), default=1) or 1
+    step = plot_w / max(len(xs) - 1, 1)
+    legend_h = 18 * len(series)
+    parts = [f'<svg class="chart" role="img" aria-label="{_e(title)}" viewBox="0 0 {width} '
+             f'{height + legend_h}" width="{width}" height="{height + legend_h}" '
+             'xmlns="http://www.w3.org/2000/svg">',
+             f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" y2="{top_pad + plot_h}" stroke="#999"/>',
+             f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end">{_e(_num(top))}</text>',
+             f'<text x="{left - 6}" y="{top_pad + plot_h}" text-anchor="end">0</text>']
+    label_every = max(1, len(xs) // 8)
+    for i, x in enumerate(xs):
+        if i % label_every == 0:
+            parts.append(f'<text x="{left + i * step:.1f}" y="{top_pad + plot_h + 16}" '
+                         f'text-anchor="middle">{_e(x)}</text>')
+    for k, (name, points) in enumerate(series.items()):
+        color = _PALETTE[k % len(_PALETTE)]
+        coords = [(left + i * step, top_pad + plot_h - plot_h * points.get(x, 0) / top)
+                  for i, x in enumerate(xs)]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2">'
+                     f'<title>{_e(name)}</title></polyline>')
+        parts.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>' for x, y in coords)
+        ly = height + 18 * k
+        parts.append(f'<rect x="{left}" y="{ly - 9}" width="10" height="10" fill="{color}"/>'
+                     f'<text x="{left + 16}" y="{ly}">{_e(_trim(name, 80))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _num(v: float) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _table(rows: list[dict[str, Any]], limit: int = 50) -> str:
+    if not rows:
+        return '<p class="empty">No rows.</p>'
+    cols = list(rows[0])
+    head = "".join(f"<th>{_e(c)}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{_e('' if r[c] is None else r[c])}</td>" for c in cols)
+                   + "</tr>" for r in rows[:limit])
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _pivot(rows: list[dict[str, Any]], r: str, c: str, v: str
+           ) -> tuple[list[str], list[str], dict[tuple[str, str], float]]:
+    row_tot: dict[str, float] = {}
+    col_tot: dict[str, float] = {}
+    cells: dict[tuple[str, str], float] = {}
+    for row in rows:
+        key = (str(row[r]), str(row[c]))
+        cells[key] = cells.get(key, 0) + row[v]
+        row_tot[key[0]] = row_tot.get(key[0], 0) + row[v]
+        col_tot[key[1]] = col_tot.get(key[1], 0) + row[v]
+    return _by_total(row_tot), _by_total(col_tot)[:20], cells
+
+
+def _by_total(totals: dict[str, float]) -> list[str]:
+    return sorted(totals, key=lambda k: (-totals[k], k))
+
+
+_CSS = """
+body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+header{background:#1d2330;color:#fff;padding:18px 28px}header h1{margin:0;font-size:22px}
+header p{margin:4px 0 0;color:#c9cfdb}main{max-width:1100px;margin:0 auto;padding:12px 28px 40px}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
+.card{background:#fff;border-radius:8px;padding:10px 16px;box-shadow:0 1px 2px #0002;min-width:110px}
+.card b{display:block;font-size:22px}.card span{color:#5b6475;font-size:13px}
+section{background:#fff;border-radius:8px;box-shadow:0 1px 2px #0002;padding:14px 20px;margin:18px 0}
+section h2{font-size:18px;margin:0 0 4px}section p.note{color:#5b6475;margin:0 0 10px;font-size:13px}
+svg.chart{max-width:100%;height:auto;font-size:12px;fill:#1d2330}svg.chart text.on{fill:#fff}
+details{margin-top:8px}table{border-collapse:collapse;font-size:13px;margin-top:6px}
+th,td{border-bottom:1px solid #e3e6eb;padding:3px 10px;text-align:left;vertical-align:top}
+th{background:#f0f2f5}.empty{color:#8a93a3;font-style:italic}
+"""
+
+
+def _section(title: str, note: str, chart: str, rows: list[dict[str, Any]], empty: str) -> str:
+    inner = chart or f'<p class="empty">{_e(empty)}</p>'
+    return (f"<section><h2>{_e(title)}</h2><p class=\"note\">{_e(note)}</p>{inner}"
+            f"<details><summary>Table</summary>{_table(rows)}</details></section>")
+
+
+def render_html(db: Corpus, *, top: int = 20) -> str:
+    """The corpus page: summary cards, then one chart and its table per question."""
+    summary = db.query("summary")[0]
+    speakers = db.query("top_speakers", top=top)
+    sn = db.query("speaker_narrative", top=min(top, 15))
+    ot = db.query("outlet_technique", top=min(top, 15))
+    nt = db.query("narratives_over_time", top=6)
+    fails = db.query("failures_by_code", top=top)
+
+    cards = "".join(f'<div class="card"><b>{_e("–" if v is None else v)}</b><span>{_e(k.replace("_", " "))}</span></div>'
+                    for k, v in summary.items())
+    sp_chart = bar_chart([r["speaker"] for r in speakers], [r["quotes"] for r in speakers],
+                         title="quotes per speaker")
+    rows, cols, cells = _pivot(sn, "speaker", "narrative", "articles")
+    sn_chart = heatmap(rows, cols, cells, title="speaker × narrative")
+    rows, cols, cells = _pivot(ot, "outlet", "technique", "spans_per_article")
+    ot_chart = heatmap(rows, cols, cells, title="outlet × technique")
+    months = sorted({r["month"] for r in nt})
+    series: dict[str, dict[str, float]] = {}
+    for r in nt:
+        series.setdefault(r["narrative"], {})[r["month"]] = r["share"]
+    nt_chart = line_chart(months, series, title="narratives over time")
+    fail_chart = bar_chart([f'{r["stage"]} {r["code"]}' for r in fails],
+                           [r["records"] for r in fails], title="failures by stage and code")
+    sections = [
+        _section("Top speakers", "Actors quoted most often, with the articles and outlets they are "
+                 "quoted in.", sp_chart, speakers, "No quotes with a resolved speaker yet (the "
+                 "quotes and actors stages fill this)."),
+        _section("Speakers × narratives", "Articles where the speaker is quoted and the narrative "
+                 "is detected; the table's 'voiced' counts narrative evidence in the speaker's own "
+                 "voice.", sn_chart, sn, "No speaker co-occurs with a detected narrative yet."),
+        _section("Outlets × techniques", "Persuasion-technique spans per article, by outlet "
+                 "(the largest outlets).", ot_chart, ot, "No technique spans yet."),
+        _section("Narratives over time", "Share of each month's articles carrying the narrative "
+                 "(the six most frequent narratives).", nt_chart, nt,
+                 "No dated articles with narratives yet."),
+        _section("Failures", "Records that could not be analysed, by stage and error code.",
+                 fail_chart, fails, "No failures."),
+    ]
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>unspin corpus — {_e(db.out.name)}</title><style>{_CSS}</style></head><body>"
+            f"<header><h1>unspin corpus</h1><p>{_e(', '.join(map(str, db.outs)))}</p></header><main>"
+            f"<div class=\"cards\">{cards}</div>{''.join(sections)}</main></body></html>\n")

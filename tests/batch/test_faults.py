@@ -1,0 +1,173 @@
+"""Faults: bad records become failure rows; a killed worker or an interrupted run loses,
+duplicates and half-writes nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from rich.console import Console
+
+from unspin.batch import BatchConfig, read_table, run_batch
+from unspin.batch.tables import TABLES
+from unspin.options import Options
+
+_SUBJECTS = ("The council", "A spokesperson", "The union", "Residents", "The minister",
+             "Local traders", "The committee", "Engineers")
+_VERBS = ("discussed", "questioned", "defended", "reviewed", "criticised", "welcomed")
+_OBJECTS = ("the new budget", "the water plan", "the school reform", "the rail timetable",
+            "the housing survey", "the harbour lease")
+_TAILS = ("on Monday evening", "after a long debate", "in a short statement",
+          "before the vote", "during a public hearing", "at the town hall")
+
+
+def _long_article(n: int, sentences: int = 20) -> str:
+    """A few hundred words of plain news prose, different for each ``n``."""
+    out = [f"Report number {n} from the district"]
+    for i in range(sentences):
+        k = n * 7 + i
+        out.append(f"{_SUBJECTS[k % 8]} {_VERBS[k % 6]} {_OBJECTS[(k // 3) % 6]} "
+                   f"{_TAILS[(k // 5) % 6]}, and said that item {k} would be settled soon.")
+    return " ".join(out)
+
+
+N_SLOW = 60
+linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
+                                reason="finds the pool's workers through /proc (Linux)")
+
+
+@pytest.fixture
+def slow_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "slow"
+    folder.mkdir()
+    for n in range(N_SLOW):
+        (folder / f"r{n:03d}.txt").write_text(_long_article(n), encoding="utf-8")
+    return folder
+
+
+_DRIVER = """
+import sys
+from pathlib import Path
+from unspin.batch import BatchConfig, run_batch
+from unspin.options import Options
+cfg = BatchConfig(inputs=(sys.argv[1],), out=Path(sys.argv[2]), options=Options(stages=()),
+                  workers=2, shard_size=2, progress=False)
+sys.exit(run_batch(cfg).exit_code)
+"""
+
+
+def _start(folder: Path, out: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", _DRIVER, str(folder), str(out)],
+                            start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+def _wait_for_shard(proc: subprocess.Popen[bytes], out: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not any((out / "shards").glob("part-*")):
+        assert proc.poll() is None, f"the run ended before writing a shard: {proc.stderr}"
+        assert time.monotonic() < deadline, "no shard written in time"
+        time.sleep(0.05)
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(entry.name))
+    return kids
+
+
+def _worker_pids(driver: int) -> list[int]:
+    """The pool's workers: children of the driver's forkserver process."""
+    for child in _children(driver):
+        cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        if b"forkserver" in cmdline:
+            return _children(child)
+    return []
+
+
+def _ids(out: Path) -> Counter[str]:
+    return Counter(read_table(out, "articles").column("id").to_pylist()
+                   + read_table(out, "failures").column("id").to_pylist())
+
+
+def test_a_corrupt_warc_record_and_an_undecodable_page_become_failure_rows(
+        tmp_path: Path, warc_writer: Any, html_of: Any, plumbing: Options) -> None:
+    warc = tmp_path / "crawl.warc.gz"
+    ids = warc_writer(warc, [(f"https://n.example/{k}", html_of(k).encode(), "text/html")
+                             for k in ("harbour", "orchard", "bridge")], corrupt=1)
+    page = tmp_path / "pages" / "garbled.html"
+    page.parent.mkdir()
+    page.write_bytes(b"\x00\x9f\x12<html>" * 300)
+    (tmp_path / "pages" / "fine.html").write_text(html_of("choir"), encoding="utf-8")
+    result = run_batch(BatchConfig(inputs=(str(warc), str(tmp_path / "pages")),
+                                   out=tmp_path / "out", options=plumbing, workers=2),
+                       Console(file=io.StringIO()))
+    failures = {r["id"]: r for r in read_table(tmp_path / "out", "failures").to_pylist()}
+    assert {(r["stage"], r["code"], r["type"]) for r in failures.values()} == {
+        ("ingest", "E106", "RecordError"), ("ingest", "E102", "BinaryInputError")}
+    assert "pages/garbled.html" in failures
+    assert sorted(read_table(tmp_path / "out", "articles").column("id").to_pylist()) == sorted(
+        [ids[0], ids[2], "pages/fine.html"])
+    assert (result.processed, result.failed) == (3, 2)
+
+
+@linux_only
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_and_a_restart_lose_and_duplicate_nothing(
+        slow_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = _start(slow_folder, out)
+    _wait_for_shard(proc, out)
+    workers = _worker_pids(proc.pid)
+    assert workers and proc.poll() is None, "the run must still be going when the worker dies"
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err.decode()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs"][-1]["restarts"] == 1
+    again = _start(slow_folder, out)
+    _, err = again.communicate(timeout=180)
+    assert again.returncode == 0, err.decode()
+    ids = _ids(out)
+    assert len(ids) == N_SLOW and max(ids.values()) == 1
+
+
+@linux_only
+@pytest.mark.slow
+def test_an_interrupted_run_leaves_only_complete_shards_and_resumes(
+        slow_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = _start(slow_folder, out)
+    _wait_for_shard(proc, out)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole process group
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, err.decode()
+    assert not list((out / "shards").glob(".tmp-*"))
+    interrupted = _ids(out)
+    assert 0 < len(interrupted) < N_SLOW and max(interrupted.values()) == 1
+    for shard in (out / "shards").iterdir():
+        assert sorted(p.stem for p in shard.iterdir()) == sorted(TABLES)
+        for table in TABLES:
+            pq.read_table(shard / f"{table}.parquet")  # every file whole and readable
+    again = _start(slow_folder, out)
+    _, err = again.communicate(timeout=180)
+    assert again.returncode == 0, err.decode()
+    ids = _ids(out)
+    assert len(ids) == N_SLOW and max(ids.values()) == 1

@@ -1,0 +1,65 @@
+"""`unspin batch` and `unspin corpus`, driven through a CLI runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from unspin.cli_batch import batch, corpus
+from unspin.errors import ConfigError
+
+app = typer.Typer()
+app.command()(batch)
+app.command()(corpus)
+
+
+@pytest.fixture
+def feed(tmp_path: Path) -> Path:
+    path = tmp_path / "feed.jsonl"
+    path.write_text(
+        '{"id": "a", "text": "The mayor said the bridge would reopen in May.", "site": "Ledger"}\n'
+        '{"id": "b", "text": "Farmers asked the ministry for help after the frost."}\n'
+        "not json\n", encoding="utf-8")
+    return path
+
+
+def test_batch_writes_tables_and_exits_by_the_failure_ratio(feed: Path, tmp_path: Path) -> None:
+    args = ["batch", str(feed), "-o", str(tmp_path / "out"), "-n", "0", "--stages", ""]
+    strict = CliRunner().invoke(app, args)
+    lenient = CliRunner().invoke(app, [*args, "--max-failure-ratio", "0.5"])
+    assert strict.exit_code == 1  # 1 failure in 3 records is over the default 5%
+    assert lenient.exit_code == 0
+    assert "0 analysed, 0 failed, 3 skipped" in lenient.output
+    assert (tmp_path / "out" / "manifest.json").is_file()
+
+
+def test_address_without_the_ray_engine_is_refused(feed: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["batch", str(feed), "-o", str(tmp_path / "o"),
+                                      "--address", "ray://head:10001"])
+    assert isinstance(result.exception, ConfigError)
+
+
+def test_corpus_prints_json_and_writes_an_html_page(feed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    CliRunner().invoke(app, ["batch", str(feed), "-o", str(out), "-n", "0", "--stages", ""])
+    shown = CliRunner().invoke(app, ["corpus", str(out), "--format", "json", "--query", "summary"])
+    assert shown.exit_code == 0
+    assert json.loads(shown.output)["summary"][0]["articles"] == 2
+    page = tmp_path / "corpus.html"
+    assert CliRunner().invoke(app, ["corpus", str(out), "-o", str(page)]).exit_code == 0
+    assert page.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_corpus_csv_of_every_query_needs_a_folder(feed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    CliRunner().invoke(app, ["batch", str(feed), "-o", str(out), "-n", "0", "--stages", ""])
+    refused = CliRunner().invoke(app, ["corpus", str(out), "--format", "csv"])
+    assert isinstance(refused.exception, ConfigError)
+    folder = tmp_path / "csv"
+    done = CliRunner().invoke(app, ["corpus", str(out), "--format", "csv", "-o", str(folder)])
+    assert done.exit_code == 0
+    assert (folder / "top_speakers.csv").read_text().startswith("speaker,type,quotes")

@@ -76,3 +76,9 @@ def test_a_report_without_quotes_is_all_outlet() -> None:
     summaries = summarize([], [], [Technique(start=0, end=3, technique="Doubt", score=0.5)],
                           [], [], "Daily Example")
     assert [(s.name, s.techniques) for s in summaries] == [("Daily Example", {"Doubt": 1})]
+
+
+def test_an_attribution_without_a_speaker_leaves_the_outlets_voice() -> None:
+    anonymous = DIRECT.model_copy(update={"speaker": None})
+    start = TEXT.index("the only ones")
+    assert voice_of(start, start + 13, [anonymous]).kind == "outlet"

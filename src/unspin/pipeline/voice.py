@@ -4,6 +4,7 @@ Inside a direct or mixed quote a span is in the speaker's voice; inside an indir
 is the speaker's as reported (``reported: true``: the point is theirs, the words the
 outlet's); everywhere else — headline included — it is the outlet's. A span counts as
 inside a quote when at least ``INSIDE`` of its characters fall in the quote's content.
+A quote whose speaker could not be resolved ("it appears that …") leaves the span the outlet's.
 The stage also sums up, per voice, the quotes, techniques, narratives and roles.
 """
 
@@ -36,6 +37,8 @@ def voice_of(start: int, end: int, quotes: Sequence[Quote]) -> Voice:
     length = max(1, end - start)
     best: tuple[float, int, Quote] | None = None
     for q in quotes:
+        if q.speaker is None:  # an attribution with no one to attribute it to stays the reporter's
+            continue
         overlap = min(end, q.content.end) - max(start, q.content.start)
         if overlap <= 0:
             continue

@@ -1,0 +1,122 @@
+"""Reader for PolNeAR v1.0.0 (Newell, Margolin & Ruths, LREC 2018), BRAT standoff.
+
+Layout (under the folder the user gives, e.g. ``../shared/data/polnear``)::
+
+    data/<split>/text/<article>.txt
+    data/<split>/attributions/<article>_<annotator>.ann
+
+``T`` lines are ``T<n> <Label> <start> <end>[;<start> <end>…] <surface text>`` with
+character offsets into the text file, end exclusive; a span may be discontinuous
+(``;``-separated fragments). Labels used here: ``Source``, ``Cue``, ``Content``; the
+``Attribution`` / ``Attribution-no-source`` trigger lines and ``Discard`` / ``Discuss``
+notes are not spans we score. ``E`` lines tie one attribution's parts:
+``E<n> Attribution:T4 Content:T3 Cue:T2 Source:T1`` (the source is missing for
+``Attribution-no-source``).
+
+Some articles were annotated by several annotators (agreement checks); we keep the
+annotation file whose annotator id sorts first, so every article counts once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unspin.errors import InputError
+
+#: A span as fragments of ``[start, end)`` character offsets, in text order.
+Fragments = tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class GoldAttribution:
+    """One annotated attribution; each part is its fragments (empty when absent)."""
+
+    id: str
+    content: Fragments
+    cue: Fragments
+    source: Fragments
+
+
+@dataclass
+class GoldArticle:
+    name: str
+    text: str
+    attributions: list[GoldAttribution] = field(default_factory=list)
+
+
+def _fragments(spec: str) -> Fragments:
+    parts: list[tuple[int, int]] = []
+    for piece in spec.split(";"):
+        a, b = piece.split()
+        parts.append((int(a), int(b)))
+    return tuple(sorted(parts))
+
+
+def parse_ann(ann: str) -> list[GoldAttribution]:
+    """The attributions in one BRAT ``.ann`` file's text (malformed lines are skipped)."""
+    spans: dict[str, tuple[str, Fragments]] = {}
+    events: list[tuple[str, dict[str, str]]] = []
+    for line in ann.splitlines():
+        cols = line.split("\t")
+        if len(cols) < 2:
+            continue
+        ident, body = cols[0], cols[1]
+        if ident.startswith("T"):
+            label, _, spec = body.partition(" ")
+            try:
+                spans[ident] = (label, _fragments(spec))
+            except ValueError:
+                continue
+        elif ident.startswith("E"):
+            roles: dict[str, str] = {}
+            for arg in body.split():
+                role, _, ref = arg.partition(":")
+                roles[role] = ref
+            events.append((ident, roles))
+    out: list[GoldAttribution] = []
+    for ident, roles in events:
+        parts: dict[str, Fragments] = {}
+        for role in ("Content", "Cue", "Source"):
+            ref = roles.get(role, "")
+            parts[role] = spans[ref][1] if ref in spans else ()
+        if not parts["Content"] and not parts["Cue"]:
+            continue
+        out.append(GoldAttribution(ident, parts["Content"], parts["Cue"], parts["Source"]))
+    return out
+
+
+def article_names(data: Path, split: str) -> list[str]:
+    """Article names (file stems) of a split, sorted."""
+    folder = _split_dir(data, split) / "text"
+    return sorted(p.stem for p in folder.glob("*.txt"))
+
+
+def _split_dir(data: Path, split: str) -> Path:
+    for candidate in (data / "data" / split, data / split):
+        if (candidate / "text").is_dir() and (candidate / "attributions").is_dir():
+            return candidate
+    raise InputError(
+        f"no PolNeAR split {split!r} under {data}; expected data/{split}/text and "
+        f"data/{split}/attributions (give --data the PolNeAR folder)",
+        path=str(data),
+    )
+
+
+def read_split(data: Path, split: str, limit: int | None = None) -> Iterator[GoldArticle]:
+    """Articles of ``split`` with their gold attributions, in name order."""
+    root = _split_dir(data, split)
+    anns: dict[str, Path] = {}
+    for ann in sorted((root / "attributions").glob("*.ann")):
+        stem, _, _annotator = ann.stem.rpartition("_")
+        anns.setdefault(stem, ann)
+    names = sorted(anns)
+    if limit is not None:
+        names = names[:limit]
+    for name in names:
+        text_path = root / "text" / f"{name}.txt"
+        if not text_path.is_file():
+            continue
+        text = text_path.read_text(encoding="utf-8")
+        yield GoldArticle(name, text, parse_ann(anns[name].read_text(encoding="utf-8")))

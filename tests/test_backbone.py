@@ -35,3 +35,17 @@ def test_the_backbone_is_loaded_once() -> None:
     nlp = load_backbone()
     assert load_backbone() is nlp
     assert {"parser", "ner", "tagger"} <= set(nlp.pipe_names)
+
+
+def test_a_blank_line_or_a_paragraph_break_starts_a_sentence() -> None:
+    nlp = load_backbone()
+    doc = nlp("Ministers clash over budget\n\nThe finance minister said on Monday that cuts "
+              "were needed.\nCritics disagreed.")
+    assert [s.text.strip() for s in doc.sents] == [
+        "Ministers clash over budget", "The finance minister said on Monday that cuts were needed.",
+        "Critics disagreed."]
+
+
+def test_a_line_wrapped_mid_sentence_stays_one_sentence() -> None:
+    doc = load_backbone()("The committee will meet again\nnext week to decide on the plan.")
+    assert len(list(doc.sents)) == 1

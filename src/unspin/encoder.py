@@ -45,8 +45,12 @@ def load_encoder() -> tuple[Any, Any]:
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             try:
                 from transformers import AutoModel, AutoTokenizer
+                from transformers.utils import logging as hf_logging
             except ImportError as exc:
                 raise ModelError(f"transformers is missing; {INSTALL_HINT}") from exc
+            # Library code path: no progress bars or info lines on the user's terminal.
+            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+            hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
             path = encoder_path()
             tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
             model = AutoModel.from_pretrained(str(path), local_files_only=True)
@@ -77,3 +81,81 @@ def embed(texts: list[str], batch_size: int = 64, max_length: int = 256) -> npt.
     if not out:
         return np.zeros((0, 384), dtype=np.float32)
     return np.concatenate(out)
+
+
+#: Hidden layers of the encoder that :func:`token_states` returns by default (1-based; the
+#: encoder has 6). Middle layers keep more word-level information than the top ones (tuned
+#: for sentence similarity), and stopping at layer 4 makes the encoder a third cheaper.
+TOKEN_LAYERS: tuple[int, ...] = (3, 4)
+
+
+def token_states(
+    texts: list[str],
+    *,
+    layers: tuple[int, ...] = TOKEN_LAYERS,
+    max_length: int = 128,
+    stride: int = 32,
+    batch_size: int = 32,
+) -> list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]]:
+    """Per-token hidden states of each text, with each token's character offsets.
+
+    Returns, for every text, ``(offsets, states)``: ``offsets`` has shape ``(n, 2)`` —
+    ``[start, end)`` character offsets into that text of its ``n`` word pieces (special
+    tokens left out) — and ``states`` has shape ``(n, 384 * len(layers))``, the chosen
+    layers concatenated. A text longer than ``max_length`` pieces is read in overlapping
+    windows (``stride`` pieces shared); a piece seen twice keeps the states of the window
+    where it lies farther from the edge. Texts are batched by length; the result keeps
+    the input order. Only the layers up to ``max(layers)`` run.
+    """
+    import numpy as np
+    import torch
+
+    tokenizer, model = load_encoder()
+    dim = int(model.config.hidden_size)
+    results: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]] | None] = [None] * len(texts)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    with torch.inference_mode():
+        for b in range(0, len(order), batch_size):
+            idx = order[b : b + batch_size]
+            batch = tokenizer(
+                [texts[i] for i in idx], padding=True, truncation=True, max_length=max_length,
+                stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True,
+                return_special_tokens_mask=True, return_tensors="pt",
+            )
+            mask = batch["attention_mask"]
+            hidden = model.embeddings(input_ids=batch["input_ids"],
+                                      token_type_ids=batch["token_type_ids"])
+            # Run only the layers needed (the additive mask is what BertModel builds itself).
+            additive = (1.0 - mask[:, None, None, :].to(hidden.dtype)) * torch.finfo(hidden.dtype).min
+            picked: dict[int, Any] = {}
+            for n, layer in enumerate(model.encoder.layer[: max(layers)], start=1):
+                out = layer(hidden, attention_mask=additive)
+                hidden = out[0] if isinstance(out, tuple) else out
+                picked[n] = hidden
+            states = torch.cat([picked[n] for n in layers], dim=-1).float().numpy()
+            offsets = batch["offset_mapping"].numpy()
+            special = batch["special_tokens_mask"].numpy()
+            valid = mask.numpy().astype(bool) & ~special.astype(bool)
+            owner = batch["overflow_to_sample_mapping"].numpy()
+            seen: dict[int, dict[tuple[int, int], tuple[int, npt.NDArray[np.float32]]]] = {}
+            for w in range(states.shape[0]):
+                pos = np.nonzero(valid[w])[0]
+                if pos.size == 0:
+                    continue
+                first, last = int(pos[0]), int(pos[-1])
+                pieces = seen.setdefault(int(owner[w]), {})
+                for p in pos:
+                    key = (int(offsets[w, p, 0]), int(offsets[w, p, 1]))
+                    margin = min(int(p) - first, last - int(p))
+                    if key not in pieces or pieces[key][0] < margin:
+                        pieces[key] = (margin, states[w, p])
+            for local, i in enumerate(idx):
+                pieces = seen.get(local, {})
+                keys = sorted(pieces)
+                offs = np.asarray(keys, dtype=np.int32).reshape(-1, 2)
+                vec = (np.stack([pieces[k][1] for k in keys]).astype(np.float32) if keys
+                       else np.zeros((0, dim * len(layers)), dtype=np.float32))
+                results[i] = (offs, vec)
+    return [r if r is not None else (np.zeros((0, 2), dtype=np.int32),
+                                     np.zeros((0, dim * len(layers)), dtype=np.float32))
+            for r in results]

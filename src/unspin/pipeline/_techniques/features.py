@@ -1,0 +1,94 @@
+"""Token features from the frozen encoder, for training (cached on disk) and inference."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from unspin.encoder import ENCODER_NAME, TOKEN_LAYERS, token_states
+
+__all__ = ["ENCODER_SETTINGS", "FeatureCache", "encode", "feature_cache"]
+
+#: How the encoder is read; recorded in the artifact, and part of the cache key.
+ENCODER_SETTINGS: dict[str, object] = {
+    "encoder": ENCODER_NAME, "layers": list(TOKEN_LAYERS), "max_length": 128, "stride": 32,
+}
+
+Encoded = list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]]
+
+
+def encode(texts: Sequence[str], batch_size: int = 32) -> Encoded:
+    """``(offsets, states)`` per text, with :data:`ENCODER_SETTINGS`."""
+    return token_states(list(texts), layers=TOKEN_LAYERS, max_length=128, stride=32,
+                        batch_size=batch_size)
+
+
+class FeatureCache:
+    """Token states of many texts, stored as float16 in one flat array plus an index."""
+
+    def __init__(self, offsets: npt.NDArray[np.int32], states: npt.NDArray[np.float16],
+                 bounds: npt.NDArray[np.int64]) -> None:
+        self.offsets = offsets
+        self.states = states
+        self.bounds = bounds  # text i owns rows bounds[i]:bounds[i+1]
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def get(self, i: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float16]]:
+        a, b = int(self.bounds[i]), int(self.bounds[i + 1])
+        return self.offsets[a:b], self.states[a:b]
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("UNSPIN_CACHE") or os.path.join(tempfile.gettempdir(), "unspin-cache")
+    return Path(root) / "techniques-features"
+
+
+def feature_cache(groups: Sequence[Sequence[str]], *,
+                  progress: Callable[[int, int], None] | None = None) -> FeatureCache:
+    """Encode every text of ``groups`` (e.g. one group per article) once, keeping the result
+    under ``$UNSPIN_CACHE`` (default: the temp dir), one file per group keyed by a hash of its
+    texts and :data:`ENCODER_SETTINGS` — so any subset of groups reuses earlier work and an
+    interrupted run resumes. The cache's texts are the groups' texts in order."""
+    settings = json.dumps(ENCODER_SETTINGS, sort_keys=True).encode()
+    folder = _cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    offs: list[npt.NDArray[np.int32]] = []
+    states: list[npt.NDArray[np.float16]] = []
+    counts: list[int] = []
+    for n, texts in enumerate(groups):
+        h = hashlib.sha256(settings)
+        for t in texts:
+            h.update(t.encode())
+            h.update(b"\x00")
+        path = folder / f"{h.hexdigest()[:32]}.npz"
+        if not path.is_file():
+            enc = encode(texts)
+            tmp = path.with_suffix(".tmp.npz")
+            width = 384 * len(TOKEN_LAYERS)
+            np.savez(tmp, offsets=np.concatenate([o for o, _ in enc] or [np.zeros((0, 2), np.int32)]
+                                                 ).reshape(-1, 2).astype(np.int32),
+                     states=np.concatenate([s for _, s in enc] or [np.zeros((0, width), np.float32)]
+                                           ).astype(np.float16),
+                     counts=np.asarray([len(o) for o, _ in enc], dtype=np.int64))
+            tmp.replace(path)
+        with np.load(path, allow_pickle=False) as z:
+            offs.append(z["offsets"])
+            states.append(z["states"])
+            counts.extend(int(c) for c in z["counts"])
+        if progress is not None:
+            progress(n + 1, len(groups))
+    bounds = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=bounds[1:])
+    width = 384 * len(TOKEN_LAYERS)
+    return FeatureCache(np.concatenate(offs) if offs else np.zeros((0, 2), np.int32),
+                        np.concatenate(states) if states else np.zeros((0, width), np.float16),
+                        bounds)

@@ -1,0 +1,372 @@
+"""``unspin train techniques``: fit the two heads of the techniques model on PTC.
+
+Recipe (deterministic given ``seed``; CPU, two threads):
+
+1. The articles of PTC train outside the held-out ``dev`` split (:mod:`unspin.eval.ptc`)
+   are split again by a salted hash of the id: about one in eight is the *tune* part,
+   the rest the *fit* part. ``dev`` is never read here except to report the final figures.
+2. Every sentence (one a line) goes once through the frozen encoder; the word-piece states
+   of layers 3 and 4 are cached on disk (``$UNSPIN_CACHE``, default the temp dir).
+3. **Tagger**: an MLP (one hidden layer) over each piece's states and the sentence's mean,
+   trained with binary cross-entropy to say whether the piece overlaps a gold span. After
+   each epoch the SI F1 on *tune* is measured for a grid of thresholds; the best epoch and
+   threshold are kept.
+4. **Classifier**: an MLP over span features (:func:`span_features`) of every gold
+   (span, technique) pair of *fit*, softmax cross-entropy; the epoch with the best TC
+   micro-F1 on *tune* is kept.
+5. The artifact — ``heads.safetensors`` (both MLPs, float32) and ``meta.json`` (command,
+   data hash, code commit, settings, tune and dev figures) — goes to ``out``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from rich.console import Console
+
+from unspin.errors import ModelError
+from unspin.eval.ptc import Article, data_sha256, read_articles, split_of
+
+__all__ = ["Settings", "fit_classifier", "fit_tagger", "run", "tune_split"]
+
+F32 = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Training settings, recorded in ``meta.json``."""
+
+    tagger_hidden: int = 192
+    tagger_epochs: int = 6
+    tagger_lr: float = 1e-3
+    tagger_batch: int = 1024
+    classifier_hidden: int = 256
+    classifier_epochs: int = 40
+    classifier_lr: float = 5e-4
+    classifier_batch: int = 64
+    dropout: float = 0.2
+    weight_decay: float = 1e-4
+    #: A span's second (third, …) technique is kept at this probability or above. Set by
+    #: hand, not tuned: the SemEval metrics do not reward extra labels.
+    multi_threshold: float = 0.35
+    si_thresholds: tuple[float, ...] = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+
+
+def _tune_hash(article_id: str) -> int:
+    return int(hashlib.sha256(f"unspin-ptc-tune:{article_id}".encode()).hexdigest()[:8], 16)
+
+
+def tune_split(articles: Sequence[Article]) -> tuple[list[Article], list[Article]]:
+    """``(fit, tune)``: an article is in *tune* when its salted hash is 0 modulo 8 (about
+    one in eight); should none be, the one with the smallest hash is."""
+    tune_ids = {a.id for a in articles if _tune_hash(a.id) % 8 == 0}
+    if not tune_ids and len(articles) > 1:
+        tune_ids = {min(articles, key=lambda a: _tune_hash(a.id)).id}
+    return ([a for a in articles if a.id not in tune_ids],
+            [a for a in articles if a.id in tune_ids])
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError as exc:
+        raise ModelError("training needs torch; pip install 'unspin[train]'") from exc
+    return torch
+
+
+def _mlp_from_torch(net: Any, mean: F32, std: F32) -> Any:
+    from unspin.pipeline._techniques.model import Mlp
+
+    lin1, lin2 = net[0], net[3]
+    return Mlp(mean, std, lin1.weight.detach().numpy().T.copy(), lin1.bias.detach().numpy().copy(),
+               lin2.weight.detach().numpy().T.copy(), lin2.bias.detach().numpy().copy())
+
+
+def _standardiser(x: npt.NDArray[Any]) -> tuple[F32, F32]:
+    mean = x.astype(np.float64).mean(axis=0)
+    std = x.astype(np.float64).std(axis=0) + 1e-4
+    return mean.astype(np.float32), std.astype(np.float32)
+
+
+def _train_mlp(x: npt.NDArray[Any], y: npt.NDArray[Any], *, outputs: int, hidden: int,
+               epochs: int, lr: float, batch: int, dropout: float, weight_decay: float,
+               seed: int, score: Callable[[Any], float], log: Callable[[str], None]
+               ) -> tuple[Any, int, float]:
+    """Train an MLP; after each epoch ``score(numpy Mlp)``; return the best (Mlp, epoch, score)."""
+    torch = _torch()
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    mean, std = _standardiser(x)
+    net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], hidden), torch.nn.ReLU(),
+                              torch.nn.Dropout(dropout), torch.nn.Linear(hidden, outputs))
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=weight_decay)
+    binary = outputs == 1
+    loss_fn = torch.nn.BCEWithLogitsLoss() if binary else torch.nn.CrossEntropyLoss()
+    # Standardise once, in chunks (the float16 cache stays small; this copy is float32).
+    xt = torch.empty((len(x), x.shape[1]), dtype=torch.float32)
+    for a in range(0, len(x), 65536):
+        xt[a : a + 65536] = torch.from_numpy((np.asarray(x[a : a + 65536], np.float32) - mean) / std)
+    yt = torch.from_numpy(np.asarray(y))
+    best: tuple[Any, int, float] | None = None
+    for epoch in range(1, epochs + 1):
+        net.train()
+        order = rng.permutation(len(x))
+        total = 0.0
+        for a in range(0, len(order), batch):
+            idx = torch.from_numpy(order[a : a + batch])
+            xb, yb = xt[idx], yt[idx]
+            out = net(xb)
+            loss = loss_fn(out[:, 0], yb.float()) if binary else loss_fn(out, yb.long())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        net.eval()
+        mlp = _mlp_from_torch(net, mean, std)
+        value = score(mlp)
+        log(f"  epoch {epoch}: loss {total / len(x):.4f}, tune {value:.4f}")
+        if best is None or value > best[2]:
+            best = (mlp, epoch, value)
+    assert best is not None
+    return best
+
+
+@dataclass
+class _Part:
+    """The sentences of some articles, with their cached encoder output."""
+
+    articles: list[Article]
+    texts: list[list[str]]
+    starts: list[list[int]]
+    encoded: list[list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float16]]]]
+
+
+def _part(articles: list[Article], cache_rows: Callable[[int], Any], first: int) -> tuple[_Part, int]:
+    texts, starts, encoded = [], [], []
+    row = first
+    for art in articles:
+        ss = art.sentences()
+        texts.append([s.text for s in ss])
+        starts.append([s.start for s in ss])
+        encoded.append([cache_rows(row + i) for i in range(len(ss))])
+        row += len(ss)
+    return _Part(articles, texts, starts, encoded), row
+
+
+def _tagger_data(part: _Part) -> tuple[npt.NDArray[np.float16], npt.NDArray[np.uint8]]:
+    from unspin.pipeline._techniques.model import tagger_features
+
+    xs: list[npt.NDArray[np.float16]] = []
+    ys: list[npt.NDArray[np.uint8]] = []
+    for art, starts, encoded in zip(part.articles, part.starts, part.encoded, strict=True):
+        gold = np.asarray([(g.start, g.end) for g in art.spans], dtype=np.int64).reshape(-1, 2)
+        for s0, (offs, states) in zip(starts, encoded, strict=True):
+            if len(offs) == 0:
+                continue
+            a, b = offs[:, 0:1] + s0, offs[:, 1:2] + s0
+            inside = ((a < gold[None, :, 1]) & (b > gold[None, :, 0])).any(axis=1)
+            xs.append(tagger_features(np.asarray(states, np.float32)).astype(np.float16))
+            ys.append(np.asarray(inside, dtype=np.uint8))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def _classifier_data(part: _Part) -> tuple[F32, npt.NDArray[np.int64], list[list[str]]]:
+    """Rows for every (span, technique) pair, their labels, and the grouped gold per span."""
+    from unspin.eval.techniques import tc_groups
+    from unspin.pipeline._techniques.model import LABELS, document_span_rows
+
+    index = {label: i for i, label in enumerate(LABELS)}
+    rows: list[F32] = []
+    labels: list[int] = []
+    groups: list[list[str]] = []
+    for art, texts, starts, encoded in zip(part.articles, part.texts, part.starts,
+                                           part.encoded, strict=True):
+        enc32 = [(o, np.asarray(s, np.float32)) for o, s in encoded]
+        grouped = tc_groups(art)
+        x = document_span_rows(texts, starts, enc32, [(s, e) for s, e, _ in grouped])
+        for row, (_, _, techs) in zip(x, grouped, strict=True):
+            for t in techs:
+                rows.append(row)
+                labels.append(index[t])
+            groups.append(techs)
+    return np.stack(rows), np.asarray(labels, np.int64), groups
+
+
+def _inside_probs(part: _Part, tagger: Any) -> list[list[F32]]:
+    from unspin.pipeline._techniques.model import tagger_features
+
+    out: list[list[F32]] = []
+    for encoded in part.encoded:
+        probs: list[F32] = []
+        for offs, states in encoded:
+            if len(offs) == 0:
+                probs.append(np.zeros(0, np.float32))
+                continue
+            logits = tagger.logits(tagger_features(np.asarray(states, np.float32)))[:, 0]
+            probs.append((1.0 / (1.0 + np.exp(-logits))).astype(np.float32))
+        out.append(probs)
+    return out
+
+
+def _si_f1(part: _Part, probs: list[list[F32]], threshold: float) -> float:
+    from unspin.eval.techniques import si_scores
+    from unspin.pipeline._techniques.model import decode_runs
+
+    pairs = []
+    for art, texts, starts, encoded, pr in zip(part.articles, part.texts, part.starts,
+                                               part.encoded, probs, strict=True):
+        pred: list[tuple[int, int]] = []
+        for text, s0, (offs, _), p in zip(texts, starts, encoded, pr, strict=True):
+            pred.extend((s0 + s, s0 + e) for s, e, _ in decode_runs(offs, p, threshold, text))
+        pairs.append((pred, [(g.start, g.end) for g in art.spans]))
+    return si_scores(pairs)[2]
+
+
+def _tc_micro(groups: Sequence[list[str]], probs: F32) -> float:
+    from unspin.eval.techniques import tc_scores
+    from unspin.pipeline._techniques.model import LABELS
+
+    pred = [[LABELS[int(i)] for i in np.argsort(-p)[: len(g)]] for g, p in zip(groups, probs, strict=True)]
+    return tc_scores(groups, pred)[0]
+
+
+def fit_tagger(fit: _Part, tune: _Part, settings: Settings, seed: int,
+               log: Callable[[str], None]) -> tuple[Any, float, dict[str, float]]:
+    """Train the tagger; return it, the chosen threshold and the tune figures."""
+    x, y = _tagger_data(fit)
+    log(f"tagger: {len(x)} pieces, {y.mean():.3f} inside a span")
+    chosen: dict[int, float] = {}
+
+    def score(mlp: Any) -> float:
+        best_t, best_f = settings.si_thresholds[0], -1.0
+        probs = _inside_probs(tune, mlp)
+        for t in settings.si_thresholds:
+            f = _si_f1(tune, probs, t)
+            if f > best_f:
+                best_t, best_f = t, f
+        chosen[id(mlp)] = best_t
+        return best_f
+
+    mlp, epoch, f1 = _train_mlp(
+        x, y, outputs=1, hidden=settings.tagger_hidden, epochs=settings.tagger_epochs,
+        lr=settings.tagger_lr, batch=settings.tagger_batch, dropout=settings.dropout,
+        weight_decay=settings.weight_decay, seed=seed, score=score, log=log)
+    threshold = chosen[id(mlp)]
+    return mlp, threshold, {"tune_si_f1": f1, "tagger_epoch": epoch, "si_threshold": threshold}
+
+
+def fit_classifier(fit: _Part, tune: _Part, settings: Settings, seed: int,
+                   log: Callable[[str], None]) -> tuple[Any, dict[str, float]]:
+    """Train the span classifier; return it and the tune figures."""
+    from unspin.pipeline._techniques.model import LABELS, softmax
+
+    x, y, _ = _classifier_data(fit)
+    tx, _, tgroups = _classifier_data(tune)
+    log(f"classifier: {len(x)} (span, technique) pairs, {len(LABELS)} techniques")
+    mlp, epoch, f1 = _train_mlp(
+        x, y, outputs=len(LABELS), hidden=settings.classifier_hidden,
+        epochs=settings.classifier_epochs, lr=settings.classifier_lr,
+        batch=settings.classifier_batch, dropout=settings.dropout,
+        weight_decay=settings.weight_decay, seed=seed,
+        score=lambda m: _tc_micro(tgroups, softmax(m.logits(tx))), log=lambda s: None)
+    log(f"classifier: best epoch {epoch}, tune TC micro-F1 {f1:.4f}")
+    return mlp, {"tune_tc_micro_f1": f1, "classifier_epoch": epoch}
+
+
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], capture_output=True, text=True,
+                             cwd=Path(__file__).parent, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _git_commit() -> str | None:
+    """``git rev-parse HEAD`` of the code, or None outside a checkout."""
+    return _git("rev-parse", "HEAD") or None
+
+
+def _git_dirty() -> bool | None:
+    """Whether the package's own files differ from that commit (None outside a checkout)."""
+    out = _git("status", "--porcelain", "--", str(Path(__file__).resolve().parent.parent))
+    return None if out is None else bool(out)
+
+
+def run(data: Path, *, out: Path | None, seed: int, console: Console,
+        settings: Settings | None = None, articles: list[Article] | None = None,
+        evaluate_dev: bool = True) -> Path:
+    """Train on PTC at ``data``; write ``heads.safetensors`` + ``meta.json`` to ``out``.
+
+    ``articles`` (default: PTC train minus dev) and ``evaluate_dev`` exist for tests.
+    """
+    torch = _torch()
+    from safetensors.numpy import save_file
+
+    from unspin.pipeline._techniques.features import ENCODER_SETTINGS, feature_cache
+    from unspin.pipeline._techniques.model import ARTIFACT, LABELS
+
+    settings = settings or Settings()
+    out = out or ARTIFACT
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    t0 = time.perf_counter()
+
+    def log(msg: str) -> None:
+        console.print(f"[{time.perf_counter() - t0:6.0f} s] {msg}")
+
+    pool = articles if articles is not None else [
+        a for a in read_articles(data, "all") if split_of(a.id) == "train"]
+    fit_arts, tune_arts = tune_split(pool)
+    if not tune_arts or not fit_arts:
+        raise ModelError("training needs articles in both the fit and the tune part")
+    log(f"{len(fit_arts)} fit and {len(tune_arts)} tune articles; encoding sentences "
+        "(cached after the first run)")
+    ordered = fit_arts + tune_arts
+    cache = feature_cache([[s.text for s in a.sentences()] for a in ordered])
+    fit, row = _part(fit_arts, cache.get, 0)
+    tune, _ = _part(tune_arts, cache.get, row)
+    log("features ready")
+    tagger, threshold, tagger_figs = fit_tagger(fit, tune, settings, seed, log)
+    log(f"tagger: best epoch {tagger_figs['tagger_epoch']}, threshold {threshold}, "
+        f"tune SI F1 {tagger_figs['tune_si_f1']:.4f}")
+    classifier, clf_figs = fit_classifier(fit, tune, settings, seed, log)
+
+    out.mkdir(parents=True, exist_ok=True)
+    save_file({**tagger.tensors("tagger"), **classifier.tensors("classifier")},
+              str(out / "heads.safetensors"))
+    meta: dict[str, Any] = {
+        "name": "unspin.techniques.minilm.v1",
+        "command": f"unspin train techniques --data {data} --seed {seed}"
+                   + (f" --out {out}" if out != ARTIFACT else ""),
+        "data": {"corpus": "PTC v2 train (SemEval-2020 Task 11)", "sha256": data_sha256(data),
+                 "fit_articles": len(fit_arts), "tune_articles": len(tune_arts),
+                 "held_out": "dev split of unspin.eval.ptc.split_of (never trained on)"},
+        "code_commit": _git_commit(),
+        "code_dirty": _git_dirty(),
+        "seed": seed,
+        "encoder": ENCODER_SETTINGS,
+        "labels": list(LABELS),
+        "settings": {**asdict(settings), "si_threshold": threshold},
+        "metrics": {"tune": {**tagger_figs, **clf_figs}},
+        "train_seconds": round(time.perf_counter() - t0, 1),
+    }
+    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    if evaluate_dev:
+        from unspin.eval.techniques import evaluate
+
+        log("scoring the held-out dev split")
+        figures = evaluate(data, read_articles(data, "dev"), console, model_dir=out)
+        meta["metrics"]["dev"] = figures
+        meta["train_seconds"] = round(time.perf_counter() - t0, 1)
+        (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    log(f"wrote {out}")
+    return out

@@ -139,3 +139,10 @@ def test_a_run_of_stop_words_alone_is_not_a_span() -> None:
     offsets = np.array([[0, 3], [4, 6], [7, 13], [14, 16]], np.int32)
     probs = np.array([0.1, 0.9, 0.9, 0.1], np.float32)
     assert decode_runs(offsets, probs, 0.5, text) == []
+
+
+def test_pejorative_labels_are_found_as_whole_words_only() -> None:
+    from unspin.pipeline._techniques.lexicon import label_spans
+
+    text = "The dictator's warmongers met; the dictatorship and a puppeteer did not."
+    assert [text[s:e] for s, e in label_spans(text)] == ["dictator", "warmongers"]

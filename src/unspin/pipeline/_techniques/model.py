@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from unspin.encoder import TOKEN_LAYERS
 from unspin.errors import ModelError
+from unspin.pipeline._techniques.lexicon import LABEL_SCORE, label_spans
 
 __all__ = [
     "ARTIFACT",
@@ -282,15 +283,19 @@ class MiniLMTechniquePredictor:
                 rows.append(span_features(states[inside], states, surface))
                 spans.append((t, start, end, conf))
         out: list[list[Found]] = [[] for _ in texts]
-        if not rows:
-            return out
-        probs = self.classify(np.stack(rows))
-        for (t, start, end, conf), p in zip(spans, probs, strict=True):
-            best = int(p.argmax())
-            for k in np.argsort(-p):
-                if int(k) != best and p[k] < self.multi_threshold:
-                    break
-                out[t].append(Found(start, end, LABELS[int(k)], round(float(p[k]) * conf, 4)))
+        if rows:
+            probs = self.classify(np.stack(rows))
+            for (t, start, end, conf), p in zip(spans, probs, strict=True):
+                best = int(p.argmax())
+                for k in np.argsort(-p):
+                    if int(k) != best and p[k] < self.multi_threshold:
+                        break
+                    out[t].append(Found(start, end, LABELS[int(k)],
+                                        round(float(p[k]) * conf, 4)))
+        for t, text in enumerate(texts):
+            for start, end in label_spans(text):
+                if not any(f.start < end and start < f.end for f in out[t]):
+                    out[t].append(Found(start, end, "Name_Calling,Labeling", LABEL_SCORE))
         return out
 
 

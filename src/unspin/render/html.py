@@ -180,7 +180,8 @@ def _voices_panel(r: Report) -> str:
             bits.append("narratives: " + "; ".join(v.narratives))
         if v.roles:
             bits.append("cast as: " + "; ".join(v.roles))
-        kind = "outlet's own voice" if v.voice.kind == "outlet" else "quoted"
+        kind = ("outlet's own voice" if v.voice.kind == "outlet"
+                else "quoted" if v.quotes else "not quoted")
         rows.append(f"<li><b>{_e(v.name)}</b> <small>({kind})</small><br>"
                     f"<small>{_e(' · '.join(bits) or 'nothing attributed')}</small></li>")
     return f'<section><h2>Voices</h2><ul class="plain">{"".join(rows)}</ul></section>'

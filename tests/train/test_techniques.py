@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -50,13 +51,14 @@ def _write_corpus(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def corpus(tmp_path_factory: pytest.TempPathFactory,
+           require_models: Callable[[Exception], None]) -> Path:
     try:
         from unspin.encoder import load_encoder
 
         load_encoder()
     except ModelError as exc:
-        pytest.skip(str(exc))
+        require_models(exc)
     return _write_corpus(tmp_path_factory.mktemp("ptc"))
 
 

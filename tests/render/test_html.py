@@ -100,3 +100,8 @@ def test_techniques_carry_their_voice_and_the_page_filters_by_it() -> None:
     assert '<option value="outlet">Daily Example</option>' in page
     assert "[voice: Mayor]" in page
     assert "<h2>Voices</h2>" in page
+
+
+def test_a_technique_underline_is_shaded_by_its_score() -> None:
+    report = make_report(techniques=[Technique(start=0, end=5, technique="Doubt", score=0.42)])
+    assert 'style="--ts:0.42"' in render_html(report)

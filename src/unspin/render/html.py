@@ -69,10 +69,17 @@ class _Layered:
             classes = " ".join(dict.fromkeys(c for i in chosen for c in self.spans[i][2].split()))
             titles = "\n".join(dict.fromkeys(self.spans[i][3] for i in chosen if self.spans[i][3]))
             data: dict[str, str] = {}
+            strength = 0.0  # the strongest technique score on this piece shades its underline
             for i in chosen:
                 for k, v in self.spans[i][4].items():
+                    if k == "score":
+                        strength = max(strength, float(v))
+                        continue
                     data[k] = f"{data[k]} {v}" if k in data else v
             attrs = "".join(f' data-{_e(k)}="{_e(v)}"' for k, v in data.items())
+            if strength:
+                attrs += f' style="--ts:{strength:.2f}"'
+
             out.append(f'<span class="{_e(classes)}" title="{_e(titles)}"{attrs}>{piece}</span>')
         if len(self.text) in self.inserts and points and points[-1] == len(self.text):
             out.extend(self.inserts[len(self.text)])
@@ -107,7 +114,7 @@ def render_html(report: Report | dict[str, Any]) -> str:
         layered.add(t.start, t.end, "tech",
                     f"technique: {technique_label(t.technique)} (score {t.score:.2f}) — "
                     f"{definition} [voice: {_voice_name(t.voice, names, r)}]",
-                    {"technique": t.technique, "voice": voice})
+                    {"technique": t.technique, "voice": voice, "score": f"{t.score:.3f}"})
     for i, n in enumerate(r.narratives):
         for ev in n.evidence:
             layered.add(ev.start, ev.end, f"ev ev{i}",

@@ -121,3 +121,9 @@ def test_a_name_that_does_not_resolve_is_a_fetch_error() -> None:
 def test_public_addresses_are_public() -> None:
     assert is_public(PUBLIC)
     assert not is_public("100.64.0.1")  # carrier-grade NAT is not global
+
+
+@pytest.mark.parametrize("url", ["http://[/", "http://example.org:99999/", "https://[::1"])
+def test_a_malformed_url_is_a_clear_error_not_a_crash(url: str) -> None:
+    with pytest.raises(FetchError, match="not a valid URL"):
+        fetch(url, Options(), transport=httpx.MockTransport(never_called))

@@ -48,11 +48,15 @@ def is_public(address: str) -> bool:
 
 def check_url(url: str, options: Options, resolver: Resolver = resolve) -> None:
     """Raise unless ``url`` is http(s) and (unless allowed) every address of its host is public."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port  # raises ValueError for a port out of range
+    except ValueError as exc:
+        raise FetchError(f"{url!r} is not a valid URL ({exc}); check it", url=url) from exc
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"only http and https URLs can be fetched, not {parts.scheme or 'none'!r}",
                          url=url)
-    host = parts.hostname
     if not host:
         raise FetchError(f"the URL {url!r} has no host", url=url)
     if options.allow_private:

@@ -94,3 +94,10 @@ def test_version_and_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and out.startswith("unspin ")
     code, _, err = run(["analyze", str(SAMPLE), "--format", "pdf"], capsys)
     assert code == 2 and "Traceback" not in err
+
+
+def test_an_empty_stage_list_runs_the_backbone_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["analyze", str(SAMPLE), "--stages", ""], capsys)
+    report = json.loads(out)
+    assert code == 0 and report["quotes"] == [] and report["techniques"] == []
+    assert "actors" not in report["timings"] and "backbone" in report["timings"]

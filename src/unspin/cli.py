@@ -18,7 +18,7 @@ from rich.console import Console
 
 from unspin import __version__
 from unspin.errors import ConfigError, UnspinError
-from unspin.options import ALL_STAGES, MB, Options
+from unspin.options import ALL_STAGES, MB, Options, parse_stages
 
 app = typer.Typer(
     help="unspin: who says what, in whose voice, with which persuasion techniques and narratives.",
@@ -57,7 +57,7 @@ def _root(
 
 def _options(kind: Kind, allow_private: bool, max_mb: float, no_clean: bool,
              stages: str | None) -> Options:
-    chosen = tuple(s.strip() for s in stages.split(",") if s.strip()) if stages else ALL_STAGES
+    chosen = parse_stages(stages)
     return Options(kind=kind.value, allow_private=allow_private,
                    max_bytes=int(max_mb * MB), clean=not no_clean, stages=chosen)
 

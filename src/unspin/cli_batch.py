@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from unspin.errors import ConfigError
-from unspin.options import ALL_STAGES, MB, Options
+from unspin.options import ALL_STAGES, MB, Options, parse_stages
 
 __all__ = ["batch", "corpus"]
 
@@ -56,7 +56,7 @@ def batch(
     """
     from unspin.batch import BatchConfig, run_batch
 
-    chosen = tuple(s.strip() for s in stages.split(",") if s.strip()) if stages is not None else ALL_STAGES
+    chosen = parse_stages(stages)
     options = Options(stages=chosen, max_bytes=int(max_mb * MB), clean=not no_clean,
                       allow_private=allow_private)
     err = Console(stderr=True)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from unspin.errors import ConfigError
-from unspin.options import ALL_STAGES, MB, Options
+from unspin.options import ALL_STAGES, MB, Options, parse_stages
 
 __all__ = ["is_loopback_host", "serve"]
 
@@ -50,8 +50,7 @@ def serve(
         raise ConfigError(f"`unspin serve` needs {exc.name!r}: pip install 'unspin[web]'") from exc
     from unspin.analyze import Analyzer
 
-    chosen = ALL_STAGES if stages is None else tuple(
-        s.strip() for s in stages.split(",") if s.strip() and s.strip() != "none")
+    chosen = parse_stages(stages)
     options = Options(stages=chosen, allow_private=allow_private, max_bytes=int(max_mb * MB))
     analyzer = Analyzer(options)
     analyzer.pipeline  # noqa: B018  (load the models now: a broken model fails here, not mid-request)

@@ -48,3 +48,11 @@ class Options:
 
 
 DEFAULT_OPTIONS = Options()
+
+
+def parse_stages(text: str | None) -> tuple[str, ...]:
+    """``--stages`` as the CLI takes it: None → every stage; "" or "none" → none (the
+    backbone alone); otherwise comma-separated names (checked when the Options are built)."""
+    if text is None:
+        return ALL_STAGES
+    return tuple(s.strip() for s in text.split(",") if s.strip() and s.strip() != "none")

@@ -5,11 +5,13 @@
 What is timed: ``MiniLMTechniquePredictor.predict`` — tokenizer, encoder, tagger, span
 classifier — on whole PTC articles (ids in sorted order, the held-out ``dev`` split) until
 ``--sentences`` lines are taken, one call per article, as the stage makes one call per
-document. Each pass is timed in wall seconds and in process CPU seconds
-(``time.process_time``, all threads). The best pass counts (the least disturbed). On a shared
-machine wall time measures the neighbours too; ``CPU s / 2`` is what the same work takes on
-two idle cores when both threads are kept busy (an estimate, since two threads never scale
-perfectly). The encoder alone is timed the same way, for the share the heads take.
+document; once with the encoder in float32 and once in bfloat16, passes interleaved so both
+see the same neighbours. Each pass is timed in wall seconds and in process CPU seconds
+(``time.process_time``, all threads); the best pass counts (the least disturbed). On a
+shared machine wall time measures the neighbours too; ``CPU s / threads`` is what the same
+work takes on idle cores when every thread is kept busy (an estimate). The encoder alone is
+timed the same way, for the share the heads take. It also prints how close the bfloat16 token
+states are to float32 ones (cosine per word piece) and how many technique labels change.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,9 +34,11 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
 
+    import numpy as np
     import torch
 
     torch.set_num_threads(args.threads)
+    from unspin.encoder import native_bf16, resolve_precision
     from unspin.eval.ptc import read_articles
     from unspin.pipeline._techniques.features import encode
     from unspin.pipeline._techniques.model import MiniLMTechniquePredictor
@@ -45,28 +50,42 @@ def main() -> None:
         total += len(docs[-1])
         if total >= args.sentences:
             break
-    model = MiniLMTechniquePredictor.load()
-    model.predict(docs[0])  # warm up
-
-    def best(fn: object) -> tuple[float, float]:
-        walls, cpus = [], []
-        for _ in range(args.reps):
+    precisions = ("fp32", "bf16")
+    models = {p: MiniLMTechniquePredictor.load(precision=p) for p in precisions}
+    runs: dict[str, Callable[[list[str]], object]] = {}
+    for p in precisions:
+        runs[f"predict (all), {p}"] = models[p].predict
+        runs[f"encoder alone, {p}"] = lambda d, p=p: encode(d, precision=p)
+    for fn in runs.values():
+        fn(docs[0])  # warm up
+    walls: dict[str, list[float]] = {k: [] for k in runs}
+    cpus: dict[str, list[float]] = {k: [] for k in runs}
+    for _ in range(args.reps):
+        for name, fn in runs.items():
             w0, c0 = time.perf_counter(), time.process_time()
             for d in docs:
-                fn(d)  # type: ignore[operator]
-            walls.append(time.perf_counter() - w0)
-            cpus.append(time.process_time() - c0)
-        return min(walls), min(cpus)
+                fn(d)
+            walls[name].append(time.perf_counter() - w0)
+            cpus[name].append(time.process_time() - c0)
 
-    wall, cpu = best(model.predict)
-    ewall, ecpu = best(encode)
-    spans = sum(len(f) for d in docs for f in model.predict(d))
-    print(f"{total} sentences in {len(docs)} documents ({sum(map(len, (s for d in docs for s in d))) / total:.0f} "
-          f"characters a sentence), {args.threads} threads, best of {args.reps}; "
-          f"{spans} technique labels found")
-    print(f"{'':<22}{'wall s':>8}{'sent/s':>9}{'CPU s':>8}{'sent/s at CPU s/2':>20}")
-    for name, w, c in (("predict (all)", wall, cpu), ("encoder alone", ewall, ecpu)):
-        print(f"{name:<22}{w:>8.2f}{total / w:>9.1f}{c:>8.2f}{total / (c / args.threads):>20.1f}")
+    found = {p: [f for d in docs for fs in models[p].predict(d) for f in fs] for p in precisions}
+    a = np.concatenate([s for d in docs for _, s in encode(d, precision="fp32")])
+    b = np.concatenate([s for d in docs for _, s in encode(d, precision="bf16")])
+    cos = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    key = {p: {(f.start, f.end, f.technique) for f in found[p]} for p in precisions}
+    print(f"{total} sentences in {len(docs)} documents "
+          f"({sum(map(len, (s for d in docs for s in d))) / total:.0f} characters a sentence), "
+          f"{args.threads} threads, best of {args.reps}; CPU has native bfloat16: {native_bf16()} "
+          f"(auto = {resolve_precision('auto')})")
+    print(f"{'':<26}{'wall s':>8}{'sent/s':>9}{'CPU s':>8}{'sent/s at CPU s/threads':>25}")
+    for name in runs:
+        w, c = min(walls[name]), min(cpus[name])
+        print(f"{name:<26}{w:>8.2f}{total / w:>9.1f}{c:>8.2f}{total / (c / args.threads):>25.1f}")
+    ratio = min(walls["predict (all), fp32"]) / min(walls["predict (all), bf16"])
+    print(f"bf16 / fp32 speed (predict, wall): {ratio:.2f}x")
+    print(f"token states bf16 vs fp32: cosine mean {cos.mean():.5f}, min {cos.min():.5f}; "
+          f"technique labels fp32 {len(key['fp32'])}, bf16 {len(key['bf16'])}, "
+          f"in both {len(key['fp32'] & key['bf16'])}")
     print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 

@@ -129,10 +129,14 @@ def _top(probs: np.ndarray, labels: Sequence[str], k: int) -> list[str]:
 
 
 def evaluate(data: Path, articles: list[Article], console: Console,
-             model_dir: Path | None = None) -> dict[str, float]:
-    """Score the model (shipped, or the one in ``model_dir``) on ``articles``; print tables."""
+             model_dir: Path | None = None, precision: str = "auto") -> dict[str, float]:
+    """Score the model (shipped, or the one in ``model_dir``) on ``articles``; print tables.
+
+    The encoder runs at ``precision`` (default ``auto``: what ``unspin analyze`` uses on this
+    machine; ``$UNSPIN_ENCODER_PRECISION`` overrides it, see :mod:`unspin.encoder`)."""
     from sklearn.linear_model import LogisticRegression
 
+    from unspin.encoder import resolve_precision
     from unspin.pipeline._techniques.features import feature_cache
     from unspin.pipeline._techniques.model import (
         ARTIFACT,
@@ -144,7 +148,8 @@ def evaluate(data: Path, articles: list[Article], console: Console,
     t0 = time.perf_counter()
     model = MiniLMTechniquePredictor.load(model_dir or ARTIFACT)
     sents = [a.sentences() for a in articles]
-    cache = feature_cache([[s.text for s in ss] for ss in sents])
+    resolved = resolve_precision(None if precision == "auto" else precision)
+    cache = feature_cache([[s.text for s in ss] for ss in sents], precision=resolved)
     t_enc = time.perf_counter() - t0
     pairs: list[tuple[Spans, Spans]] = []
     gold_groups: list[list[str]] = []
@@ -196,7 +201,8 @@ def evaluate(data: Path, articles: list[Article], console: Console,
     elapsed = time.perf_counter() - t0
 
     table = Table(title=f"PTC held-out ({len(articles)} articles, "
-                        f"{sum(len(g) for g in gold_groups)} gold technique spans)")
+                        f"{sum(len(g) for g in gold_groups)} gold technique spans; "
+                        f"encoder in {resolved})")
     for col in ("task", "system", "P", "R", "F1", "SemEval-2020 best (test)"):
         table.add_column(col, justify="right" if col in ("P", "R", "F1") else "left")
     table.add_row("SI", model.name, f"{si_p:.4f}", f"{si_r:.4f}", f"{si_f:.4f}", "0.5155 (Hitachi)")

@@ -43,7 +43,7 @@ def lean_threads() -> Iterator[None]:
     """One BLAS / OpenMP thread for the fits inside (measured: on two cores shared with other
     jobs, multi-threaded BLAS made a 5-fold run of small logistic regressions several times
     slower than one thread)."""
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
         yield
@@ -114,6 +114,7 @@ def entities_cached(texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
 def embed_cached(texts: Sequence[str], name: str = "embeddings") -> Array:
     """Encoder embeddings of ``texts`` (rows in order), computed once per distinct text.
 
+    The encoder runs in float32 (training never depends on the CPU's bfloat16 support).
     Uses one torch thread (measured here: on two busy cores one thread embeds about three
     times faster than two) and sorts by length so batches carry little padding.
     """
@@ -134,7 +135,7 @@ def embed_cached(texts: Sequence[str], name: str = "embeddings") -> Array:
         try:
             for i in range(0, len(todo), 256):
                 chunk = todo[i : i + 256]
-                vecs = embed(list(chunk), batch_size=32)
+                vecs = embed(list(chunk), batch_size=32, precision="fp32")
                 for t, v in zip(chunk, vecs, strict=True):
                     known[_key(t)] = v
                 np.savez(path, keys=np.array(list(known)), vectors=np.stack(list(known.values())))

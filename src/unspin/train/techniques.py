@@ -364,7 +364,8 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         from unspin.eval.techniques import evaluate
 
         log("scoring the held-out dev split")
-        figures = evaluate(data, read_articles(data, "dev"), console, model_dir=out)
+        figures = evaluate(data, read_articles(data, "dev"), console, model_dir=out,
+                           precision="fp32")
         meta["metrics"]["dev"] = figures
         meta["train_seconds"] = round(time.perf_counter() - t0, 1)
         (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from unspin.encoder import ENCODER_NAME, TOKEN_LAYERS, token_states
+from unspin.encoder import ENCODER_NAME, TOKEN_LAYERS, resolve_precision, token_states
 
 __all__ = ["ENCODER_SETTINGS", "FeatureCache", "encode", "feature_cache"]
 
@@ -24,10 +24,11 @@ ENCODER_SETTINGS: dict[str, object] = {
 Encoded = list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]]
 
 
-def encode(texts: Sequence[str], batch_size: int = 32) -> Encoded:
-    """``(offsets, states)`` per text, with :data:`ENCODER_SETTINGS`."""
+def encode(texts: Sequence[str], batch_size: int = 32, precision: str | None = None) -> Encoded:
+    """``(offsets, states)`` per text, with :data:`ENCODER_SETTINGS`, the encoder at
+    ``precision`` (:func:`unspin.encoder.resolve_precision`)."""
     return token_states(list(texts), layers=TOKEN_LAYERS, max_length=128, stride=32,
-                        batch_size=batch_size)
+                        batch_size=batch_size, precision=precision)
 
 
 class FeatureCache:
@@ -52,13 +53,17 @@ def _cache_dir() -> Path:
     return Path(root) / "techniques-features"
 
 
-def feature_cache(groups: Sequence[Sequence[str]], *,
+def feature_cache(groups: Sequence[Sequence[str]], *, precision: str = "fp32",
                   progress: Callable[[int, int], None] | None = None) -> FeatureCache:
     """Encode every text of ``groups`` (e.g. one group per article) once, keeping the result
     under ``$UNSPIN_CACHE`` (default: the temp dir), one file per group keyed by a hash of its
-    texts and :data:`ENCODER_SETTINGS` — so any subset of groups reuses earlier work and an
-    interrupted run resumes. The cache's texts are the groups' texts in order."""
-    settings = json.dumps(ENCODER_SETTINGS, sort_keys=True).encode()
+    texts, :data:`ENCODER_SETTINGS` and the encoder's precision (float32 for training; the
+    eval asks for ``auto``, the precision analysis runs at) — so any subset of groups reuses
+    earlier work and an interrupted run resumes. The cache's texts are the groups' texts in
+    order."""
+    resolved = resolve_precision(precision)
+    key = dict(ENCODER_SETTINGS) if resolved == "fp32" else {**ENCODER_SETTINGS, "precision": resolved}
+    settings = json.dumps(key, sort_keys=True).encode()
     folder = _cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     offs: list[npt.NDArray[np.int32]] = []
@@ -71,7 +76,7 @@ def feature_cache(groups: Sequence[Sequence[str]], *,
             h.update(b"\x00")
         path = folder / f"{h.hexdigest()[:32]}.npz"
         if not path.is_file():
-            enc = encode(texts)
+            enc = encode(texts, precision=resolved)
             tmp = path.with_suffix(".tmp.npz")
             width = 384 * len(TOKEN_LAYERS)
             np.savez(tmp, offsets=np.concatenate([o for o, _ in enc] or [np.zeros((0, 2), np.int32)]

@@ -220,14 +220,16 @@ class MiniLMTechniquePredictor:
     name = "unspin.techniques.minilm.v1"
 
     def __init__(self, tagger: Mlp, classifier: Mlp, *, si_threshold: float,
-                 multi_threshold: float, batch_size: int = 32) -> None:
+                 multi_threshold: float, batch_size: int = 32, precision: str | None = None) -> None:
         self.tagger, self.classifier = tagger, classifier
         self.si_threshold, self.multi_threshold = si_threshold, multi_threshold
         self.batch_size = batch_size
+        self.precision = precision
 
     @classmethod
-    def load(cls, folder: Path = ARTIFACT) -> MiniLMTechniquePredictor:
-        """Load ``heads.safetensors`` and ``meta.json`` from ``folder`` (and the encoder)."""
+    def load(cls, folder: Path = ARTIFACT, precision: str | None = None) -> MiniLMTechniquePredictor:
+        """Load ``heads.safetensors`` and ``meta.json`` from ``folder`` (and the encoder, at
+        ``precision``: see :func:`unspin.encoder.resolve_precision`)."""
         weights, meta_path = folder / "heads.safetensors", folder / "meta.json"
         if not weights.is_file() or not meta_path.is_file():
             raise ModelError(f"no techniques model at {folder}; rebuild it with "
@@ -238,19 +240,20 @@ class MiniLMTechniquePredictor:
             raise ModelError("safetensors is missing; pip install 'unspin[models]'") from exc
         from unspin.encoder import load_encoder
 
-        load_encoder()  # fail now, not on the first document
+        load_encoder(precision)  # fail now, not on the first document
         tensors = load_file(str(weights))
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if tuple(meta["labels"]) != LABELS:
             raise ModelError(f"the techniques model at {folder} has other labels; retrain it")
         return cls(Mlp.from_tensors(tensors, "tagger"), Mlp.from_tensors(tensors, "classifier"),
                    si_threshold=float(meta["settings"]["si_threshold"]),
-                   multi_threshold=float(meta["settings"]["multi_threshold"]))
+                   multi_threshold=float(meta["settings"]["multi_threshold"]),
+                   precision=precision)
 
     def encode(self, texts: Sequence[str]) -> list[tuple[npt.NDArray[np.int32], F32]]:
         from unspin.pipeline._techniques.features import encode
 
-        return encode(texts, batch_size=self.batch_size)
+        return encode(texts, batch_size=self.batch_size, precision=self.precision)
 
     def inside_probs(self, states: F32) -> F32:
         """Each piece's probability of lying inside a technique span."""
@@ -270,6 +273,13 @@ class MiniLMTechniquePredictor:
     def predict_encoded(self, texts: Sequence[str],
                         encoded: Sequence[tuple[npt.NDArray[np.int32], F32]]) -> list[list[Found]]:
         """:meth:`predict` given the texts' encoder output (the eval reads it from a cache)."""
+        from unspin.encoder import single_blas_thread
+
+        with single_blas_thread():
+            return self._predict_encoded(texts, encoded)
+
+    def _predict_encoded(self, texts: Sequence[str],
+                         encoded: Sequence[tuple[npt.NDArray[np.int32], F32]]) -> list[list[Found]]:
         document = "\n".join(texts)
         spans: list[tuple[int, int, int, float]] = []  # text, start, end, span score
         rows: list[F32] = []

@@ -161,3 +161,15 @@ def test_the_seeds_narratives_rest_on_lukashenkos_sentences(seed_report: object)
     for nar in seed_report.narratives:
         speakers = {names.get(e.voice.actor or "") for e in nar.evidence if e.voice}
         assert "Alexander Lukashenko" in speakers, nar
+
+
+def test_an_ellipsis_before_a_capital_ends_a_sentence() -> None:
+    text = "We never started a war… The sanctions hurt Europe most... \u201cThey will see,\u201d he said."
+    spans = sentence_spans(text, [(0, len(text))])
+    assert [text[a:b] for a, b in spans] == [
+        "We never started a war…", "The sanctions hurt Europe most...", "\u201cThey will see,\u201d he said."]
+
+
+def test_an_ellipsis_inside_a_sentence_does_not_cut_it() -> None:
+    text = "He spoke of provocations… and of mercenaries, then left."
+    assert sentence_spans(text, [(0, len(text))]) == [(0, len(text))]

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -423,22 +424,37 @@ class FakeNarratives:
 
 
 # ----------------------------------------------------------------------------- stage
+#: An ellipsis that ends a sentence: "…" or "..." then space and a capital (or an opening
+#: quote and a capital). The small parser glues such sentences together, and a glued
+#: sentence reads as neither of its halves to the encoder (on our own check, a sentence
+#: about sanctions went from cosine 0.67 with the sanctions subnarrative's wording to 0.46
+#: once glued to the one before it).
+_ELLIPSIS_END = re.compile(r"(?:…|\.\.\.)(?=\s+[\"“‘']?[A-Z])")
+
+
 def sentence_spans(text: str, raw: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sentences as ``[start, end)``: the parser's, also cut at line breaks (a headline
-    without a full stop is not glued to the first sentence), whitespace trimmed, and
-    without the pieces that hold no letter or digit."""
-    out: list[tuple[int, int]] = []
+    without a full stop is not glued to the first sentence) and after an ellipsis followed
+    by a capital (see :data:`_ELLIPSIS_END`), whitespace trimmed, and without the pieces
+    that hold no letter or digit."""
+    cuts: list[tuple[int, int]] = []
     for start, end in raw:
         pos = start
         for piece in text[start:end].split("\n"):
             a, b = pos, pos + len(piece)
             pos = b + 1
-            while a < b and text[a].isspace():
-                a += 1
-            while b > a and text[b - 1].isspace():
-                b -= 1
-            if b > a and any(ch.isalnum() for ch in text[a:b]):
-                out.append((a, b))
+            for m in _ELLIPSIS_END.finditer(text, a, b):
+                cuts.append((a, m.end()))
+                a = m.end()
+            cuts.append((a, b))
+    out: list[tuple[int, int]] = []
+    for a, b in cuts:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a and any(ch.isalnum() for ch in text[a:b]):
+            out.append((a, b))
     return out
 
 

@@ -14,6 +14,7 @@ that built it. ``UNSPIN_ENCODER_PRECISION`` (``auto``, ``fp32``, ``bf16``) overr
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import os
 import threading
@@ -48,14 +49,22 @@ def encoder_path() -> Path:
     return path
 
 
+@functools.cache
+def _host_native_bf16() -> bool:
+    """:func:`native_bf16` of this machine (every encoder call asks; the file is read once)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return native_bf16(text)
+
+
 def native_bf16(cpuinfo: str | None = None) -> bool:
     """Whether the CPU computes bfloat16 in hardware (``amx_bf16`` or ``avx512_bf16`` among
-    the flags of ``/proc/cpuinfo``, or of ``cpuinfo`` when given). False where unknown."""
+    the flags of ``/proc/cpuinfo``, read once a process, or of ``cpuinfo`` when given).
+    False where unknown."""
     if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return False
+        return _host_native_bf16()
     for line in cpuinfo.splitlines():
         if line.startswith("flags"):
             flags = set(line.partition(":")[2].split())

@@ -13,11 +13,44 @@ from unspin.errors import ModelError
 from unspin.pipeline.narratives import (
     MODEL_DIR,
     DocNarratives,
+    DomainHead,
     FakeNarratives,
     NarrativeModel,
+    Thresholds,
+    decode,
     find_narratives,
     sentence_spans,
 )
+
+
+def _head(narratives: list[str], subnarratives: list[str]) -> DomainHead:
+    """A head whose arrays are never read: decoding works on probabilities alone."""
+    empty = np.zeros(0)
+    return DomainHead(narratives, subnarratives, np.zeros((0, 384), np.float32), empty, empty,
+                      empty, 0.0, empty, empty, empty, empty)
+
+
+def test_decoding_reports_narratives_over_their_threshold_and_their_best_children() -> None:
+    head = _head(["A", "B"], ["A: a1", "A: a2", "B: b1"])
+    out = decode(head, 0.9, np.array([0.7, 0.2]), np.array([0.6, 0.1, 0.3]),
+                 Thresholds(has=0.5, narrative=0.5, subnarrative=0.5))
+    assert out == [(0, 0, pytest.approx(0.54))]
+
+
+def test_a_confident_subnarrative_lifts_its_narrative_over_the_narrative_threshold() -> None:
+    head = _head(["A", "B"], ["A: a1", "B: b1", "B: b2"])
+    p_nar, p_sub = np.array([0.7, 0.3]), np.array([0.6, 0.8, 0.1])
+    off = Thresholds(has=0.5, narrative=0.5, subnarrative=0.5)
+    on = Thresholds(has=0.5, narrative=0.5, subnarrative=0.5, lift=0.75)
+    assert [(i, j) for i, j, _ in decode(head, 0.9, p_nar, p_sub, off)] == [(0, 0)]
+    assert [(i, j) for i, j, _ in decode(head, 0.9, p_nar, p_sub, on)] == [(0, 0), (1, 1)]
+
+
+def test_below_the_narrative_present_threshold_nothing_is_reported() -> None:
+    head = _head(["A"], ["A: a1"])
+    assert decode(head, 0.2, np.array([0.9]), np.array([0.9]),
+                  Thresholds(has=0.5, lift=0.5)) == []
+
 
 # Our own texts (not from any corpus).
 WAR_TEXT = (

@@ -17,7 +17,9 @@ the article as its sentences, each embedded by the pinned encoder (all-MiniLM-L6
    (``<narrative>: Other`` included), each label's logit pulled by ``beta`` times its
    standardised similarity (see :meth:`DomainHead.probabilities`). Decoding is hierarchical: below the "some narrative"
    threshold nothing is reported; else the narratives above their threshold (at least the
-   best), and under each the subnarratives above theirs (at least the best child).
+   best) or with a subnarrative above ``lift`` (a sharply worded subnarrative can carry a
+   narrative whose overall score is low), and under each the subnarratives above theirs
+   (at least the best child).
    Thresholds were chosen by cross-validation on the training set (see the model's
    ``meta.json``).
 4. **Evidence.** For each reported subnarrative, the sentences that push its score most:
@@ -229,12 +231,17 @@ class DomainHead:
 
 @dataclass
 class Thresholds:
-    """Decoding settings: the three thresholds and the similarity pull ``beta``."""
+    """Decoding settings: the thresholds, the similarity pull ``beta`` and ``lift``.
+
+    ``lift``: a narrative below its own threshold is still reported when one of its
+    subnarratives reaches this probability (above 1: never).
+    """
 
     has: float = 0.5
     narrative: float = 0.5
     subnarrative: float = 0.5
     beta: float = 0.0
+    lift: float = 2.0
 
 
 def gate_decision(scores: dict[str, float]) -> str:
@@ -250,9 +257,12 @@ def decode(head: DomainHead, p_has: float, p_nar: npt.NDArray[np.float64],
     if p_has < t.has:
         return []
     out: list[tuple[int, int, float]] = []
-    chosen = [i for i, p in enumerate(p_nar) if p >= t.narrative] or [int(np.argmax(p_nar))]
+    children = head.children
+    chosen = [i for i, p in enumerate(p_nar)
+              if p >= t.narrative or any(p_sub[j] >= t.lift for j in children[i])
+              ] or [int(np.argmax(p_nar))]
     for i in sorted(chosen, key=lambda i: -p_nar[i]):
-        kids = head.children[i]
+        kids = children[i]
         if not kids:
             continue
         picked = [j for j in kids if p_sub[j] >= t.subnarrative] or [
@@ -346,7 +356,8 @@ class NarrativeModel:
         th = meta["thresholds"]
         return cls(gate_w=arr["gate.w"], gate_b=arr["gate.b"], heads=heads,
                    thresholds=Thresholds(float(th["has"]), float(th["narrative"]),
-                                         float(th["subnarrative"]), float(th.get("beta", 0.0))),
+                                         float(th["subnarrative"]), float(th.get("beta", 0.0)),
+                                         float(th.get("lift", 2.0))),
                    meta=meta)
 
     def save(self, path: Path, meta: dict[str, Any]) -> None:
@@ -371,7 +382,7 @@ class NarrativeModel:
         full["labels"] = labels
         full["thresholds"] = {"has": self.thresholds.has, "narrative": self.thresholds.narrative,
                               "subnarrative": self.thresholds.subnarrative,
-                              "beta": self.thresholds.beta}
+                              "beta": self.thresholds.beta, "lift": self.thresholds.lift}
         (path / "meta.json").write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
 

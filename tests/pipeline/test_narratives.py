@@ -158,15 +158,6 @@ def seed_report(seed_path: Path) -> object:
     return unspin.analyze(seed_path.read_text(encoding="utf-8"), options)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "measured with unspin.narratives.minilm.v1 (retrained 2026-11-28, ellipsis split) on the "
-    "cleaned seed: URW narratives come out (discrediting Western diplomacy, Ukraine a puppet "
-    "of the West, the West is russophobic), and both wanted subnarratives clear the "
-    "subnarrative threshold 0.4 ('The West are the aggressors' p=0.63, 'Sanctions ... will "
-    "backfire' p=0.54), but their narratives sit under the narrative threshold 0.6 ('Negative "
-    "Consequences for the West' 0.59, 'Blaming the war on others' below 0.49); letting a "
-    "confident subnarrative lift its narrative lowered 5-fold samples-F1 (0.488 -> 0.481), so "
-    "it is not done; strict, so a model that gets it fails here until this marker is removed"))
 def test_the_seed_tells_of_the_west_provoking_the_war_and_of_sanctions_backfiring(
     seed_report: object,
 ) -> None:

@@ -70,22 +70,56 @@ def test_bfloat16_token_states_and_embeddings_stay_close_to_float32(
     from unspin.errors import ModelError
 
     try:
-        from unspin.encoder import embed, token_states
+        from unspin.encoder import encode_texts
     except ModelError as exc:  # pragma: no cover - depends on the install
         require_models(exc)
     texts = ["The minister called the plan a disastrous betrayal of our great nation.",
              "Sanctions, he said, will hurt Europe far more than they hurt us.", ""]
     try:
-        full = token_states(texts, precision="fp32")
+        full = encode_texts(texts, precision="fp32")
     except ModelError as exc:
         require_models(exc)
-    half = token_states(texts, precision="bf16")
-    for (o32, s32), (o16, s16) in zip(full, half, strict=True):
-        assert np.array_equal(o32, o16)  # same pieces, same offsets
-        assert s16.dtype == np.float32 and s16.shape == s32.shape
-        if len(s32):
+    half = encode_texts(texts, precision="bf16")
+    for a, b in zip(full, half, strict=True):
+        assert np.array_equal(a.offsets, b.offsets)  # same pieces, same offsets
+        assert b.states.dtype == np.float32 and b.states.shape == a.states.shape
+        if len(a.states):
+            s32, s16 = a.states, b.states
             cos = (s32 * s16).sum(1) / np.linalg.norm(s32, axis=1) / np.linalg.norm(s16, axis=1)
             assert cos.min() > 0.999
-    e32, e16 = embed(texts[:2], precision="fp32"), embed(texts[:2], precision="bf16")
-    assert e16.dtype == np.float32
+    e32 = np.stack([t.embedding for t in full[:2]])
+    e16 = np.stack([t.embedding for t in half[:2]])
     assert float((e32 * e16).sum(1).min()) > 0.999
+
+
+@pytest.mark.slow
+def test_one_pass_gives_every_stage_its_reading_of_a_sentence(
+        require_models: Callable[[Exception], None]) -> None:
+    """Token states, sentence embedding and mention embedding come from one pass: a long
+    text read in windows keeps every piece once, in order, and a mention's embedding is
+    the unit mean of its pieces' last-layer states."""
+    from unspin.errors import ModelError
+
+    try:
+        from unspin.encoder import DIM, MAX_LENGTH, TOKEN_LAYERS, encode_document, encode_texts
+    except ModelError as exc:  # pragma: no cover - depends on the install
+        require_models(exc)
+    long = " ".join(f"Word{i} follows." for i in range(120))  # well over one window
+    try:
+        (st,) = encode_texts([long], precision="fp32")
+    except ModelError as exc:
+        require_models(exc)
+    assert st.states.shape == (len(st.offsets), DIM * len(TOKEN_LAYERS))
+    assert st.last.shape == (len(st.offsets), DIM)
+    assert len(st.offsets) > MAX_LENGTH
+    assert (np.diff(st.offsets[:, 0]) > 0).all()  # each piece once, in order
+    assert abs(float(np.linalg.norm(st.embedding)) - 1.0) < 1e-4
+    text = "Anna Berg spoke. The council voted."
+    enc = encode_document(text, [(0, 16), (17, len(text))], precision="fp32")
+    vec = enc.mention(0, 9)
+    assert abs(float(np.linalg.norm(vec)) - 1.0) < 1e-4
+    first = enc.sentences[0]
+    inside = first.offsets[:, 1] <= 9
+    expect = first.last[inside].mean(axis=0)
+    assert np.allclose(vec, expect / np.linalg.norm(expect), atol=1e-5)
+    assert not enc.mention(16, 17).any()  # the gap between sentences holds no piece

@@ -189,7 +189,7 @@ def eval_(
 
 @app.command()
 def train(
-    task: Annotated[str, typer.Argument(help="techniques, narratives or roles")],
+    task: Annotated[str, typer.Argument(help="encoder (first), then techniques, narratives or roles")],
     data: Annotated[Path, typer.Option(help="The task's training corpus folder.")],
     out: Annotated[Path | None, typer.Option(help="Artifact folder (default: the shipped one).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; training is deterministic given it.")] = 0,

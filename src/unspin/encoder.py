@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import importlib.util
+import json
+import math
 import os
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,26 +89,140 @@ def resolve_precision(precision: str | None = None) -> str:
     return choice
 
 
-def load_encoder(precision: str | None = None) -> tuple[Any, Any]:
+#: Where the fine-tuned adapters live (``unspin train encoder`` writes them).
+ADAPTER_DIR = Path(__file__).resolve().parent / "models" / "encoder"
+#: The linear layers of every BERT layer that carry LoRA adapters (module-name suffixes).
+LORA_TARGETS: tuple[str, ...] = (
+    "attention.self.query", "attention.self.key", "attention.self.value",
+    "attention.output.dense", "intermediate.dense", "output.dense",
+)
+
+
+def base_model() -> tuple[Any, Any]:
+    """A fresh ``(tokenizer, model)`` of the frozen base encoder in float32 (not cached:
+    training changes the model it gets)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+    except ImportError as exc:
+        raise ModelError(f"transformers is missing; {INSTALL_HINT}") from exc
+    # Library code path: no progress bars or info lines on the user's terminal.
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    path = encoder_path()
+    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    model = AutoModel.from_pretrained(str(path), local_files_only=True)
+    return tokenizer, model
+
+
+def _lora_modules(model: Any) -> list[tuple[str, Any]]:
+    """``(name, nn.Linear)`` of every adapted layer, in a fixed order."""
+    return [(name, mod) for name, mod in model.named_modules()
+            if name.startswith("encoder.layer.") and name.split(".", 3)[-1] in LORA_TARGETS
+            and type(mod).__name__ == "Linear"]
+
+
+def add_lora(model: Any, *, rank: int, alpha: float, seed: int) -> list[Any]:
+    """Freeze ``model`` and give each :data:`LORA_TARGETS` linear layer a LoRA adapter
+    (``W x + (alpha / rank) · B A x``; A random, B zero, so the model starts unchanged).
+    Returns the trainable parameters, A and B of each layer in order."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    params: list[Any] = []
+    for _, lin in _lora_modules(model):
+        a = torch.nn.Parameter(torch.randn(rank, lin.in_features, generator=gen)
+                               / math.sqrt(lin.in_features))
+        b = torch.nn.Parameter(torch.zeros(lin.out_features, rank))
+        lin.lora_a, lin.lora_b, lin.lora_scale = a, b, alpha / rank
+
+        def forward(x: Any, lin: Any = lin) -> Any:
+            base = torch.nn.functional.linear(x, lin.weight, lin.bias)
+            return base + (x @ lin.lora_a.t() @ lin.lora_b.t()) * lin.lora_scale
+
+        lin.forward = forward
+        params += [a, b]
+    return params
+
+
+def lora_state(model: Any) -> dict[str, Any]:
+    """The adapters of a model from :func:`add_lora`, ready to save: ``NAME.lora_a``,
+    ``NAME.lora_b`` and ``NAME.lora_scale`` (a one-element tensor) per layer."""
+    import torch
+
+    out: dict[str, Any] = {}
+    for name, lin in _lora_modules(model):
+        out[f"{name}.lora_a"] = lin.lora_a.detach().clone()
+        out[f"{name}.lora_b"] = lin.lora_b.detach().clone()
+        out[f"{name}.lora_scale"] = torch.tensor([float(lin.lora_scale)])
+    return out
+
+
+def merge_lora(model: Any, tensors: dict[str, Any]) -> int:
+    """Fold adapters (as :func:`lora_state` writes them) into the weights; returns how many
+    layers changed. Inference then costs exactly what the base model costs."""
+    import torch
+
+    merged = 0
+    with torch.no_grad():
+        for name, lin in _lora_modules(model):
+            if f"{name}.lora_a" not in tensors:
+                continue
+            a = tensors[f"{name}.lora_a"].float()
+            b = tensors[f"{name}.lora_b"].float()
+            scale = float(tensors[f"{name}.lora_scale"].float()[0])
+            lin.weight += (b @ a) * scale
+            merged += 1
+    return merged
+
+
+def adapter_info(folder: Path = ADAPTER_DIR) -> dict[str, Any] | None:
+    """The shipped adapters' ``meta.json`` (None when no adapters are shipped)."""
+    meta = folder / "meta.json"
+    if not (folder / "adapter.safetensors").is_file() or not meta.is_file():
+        return None
+    info: dict[str, Any] = json.loads(meta.read_text(encoding="utf-8"))
+    return info
+
+
+def encoder_id(adapters: bool = True) -> str:
+    """A name for the encoder the stages read: the base, or the base plus the shipped
+    adapters (with a hash of their file) — recorded by every head trained on it."""
+    if adapters and adapter_info() is not None:
+        digest = hashlib.sha256((ADAPTER_DIR / "adapter.safetensors").read_bytes()).hexdigest()
+        return f"{ENCODER_NAME}+lora:{digest[:16]}"
+    return ENCODER_NAME
+
+
+def require_encoder(trained_on: object, stage: str, folder: Path) -> None:
+    """Refuse heads trained on another encoder than the one installed (their features would
+    mean something else): a :class:`ModelError` that names the command to retrain them."""
+    current = encoder_id()
+    if trained_on != current:
+        raise ModelError(f"the {stage} model at {folder} was trained on the encoder "
+                         f"{trained_on!r}, not on the one installed ({current!r}); retrain it: "
+                         f"unspin train {stage} --data DIR", path=str(folder))
+
+
+def load_encoder(precision: str | None = None, *, adapters: bool = True) -> tuple[Any, Any]:
     """``(tokenizer, model)`` — a fast tokenizer and a torch ``BertModel`` in eval mode at
-    ``precision`` (see :func:`resolve_precision`), cached per precision."""
+    ``precision`` (see :func:`resolve_precision`), with the shipped LoRA adapters merged in
+    (``adapters=False``: the frozen base, for comparisons), cached per precision."""
     resolved = resolve_precision(precision)
-    key = f"encoder:{resolved}"
+    key = f"encoder:{resolved}:{adapters}"
     with _lock:
         if key not in _cache:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            try:
-                from transformers import AutoModel, AutoTokenizer
-                from transformers.utils import logging as hf_logging
-            except ImportError as exc:
-                raise ModelError(f"transformers is missing; {INSTALL_HINT}") from exc
-            # Library code path: no progress bars or info lines on the user's terminal.
-            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-            hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-            path = encoder_path()
-            tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-            model = AutoModel.from_pretrained(str(path), local_files_only=True)
+            tokenizer, model = base_model()
+            if adapters and adapter_info() is not None:
+                try:
+                    from safetensors.torch import load_file
+                except ImportError as exc:
+                    raise ModelError(f"safetensors is missing; {INSTALL_HINT}") from exc
+                merge_lora(model, load_file(str(ADAPTER_DIR / "adapter.safetensors")))
             model.eval()
             if resolved == "bf16":
                 import torch
@@ -114,107 +233,162 @@ def load_encoder(precision: str | None = None) -> tuple[Any, Any]:
         return enc
 
 
-def embed(texts: list[str], batch_size: int = 64, max_length: int = 256, *,
-          precision: str | None = None) -> npt.NDArray[np.float32]:
-    """Sentence embeddings (mean pooling, L2-normalised), shape ``(len(texts), 384)``."""
-    import numpy as np
-    import torch
-
-    tokenizer, model = load_encoder(precision)
-    out: list[npt.NDArray[np.float32]] = []
-    with torch.inference_mode():
-        for i in range(0, len(texts), batch_size):
-            batch = tokenizer(
-                texts[i : i + batch_size], padding=True, truncation=True,
-                max_length=max_length, return_tensors="pt",
-            )
-            hidden = model(**batch).last_hidden_state.float()
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-            out.append(pooled.numpy().astype(np.float32))
-    if not out:
-        return np.zeros((0, 384), dtype=np.float32)
-    return np.concatenate(out)
+#: Hidden layers of the encoder whose word-piece states the techniques heads read (1-based;
+#: the encoder has 6). The fine-tuned adapters (``unspin train encoder``) train these layers
+#: for technique tagging while a keep loss holds the mean-pooled last layer (the sentence
+#: embedding that narratives and roles read) near the frozen encoder's.
+TOKEN_LAYERS: tuple[int, ...] = (4, 5)
+#: Width of one layer's state.
+DIM = 384
+#: Word pieces per window; longer texts are read in windows sharing :data:`STRIDE` pieces.
+MAX_LENGTH = 128
+STRIDE = 32
 
 
-#: Hidden layers of the encoder that :func:`token_states` returns by default (1-based; the
-#: encoder has 6). Middle layers keep more word-level information than the top ones (tuned
-#: for sentence similarity), and stopping at layer 4 makes the encoder a third cheaper.
-TOKEN_LAYERS: tuple[int, ...] = (3, 4)
+@dataclass(frozen=True)
+class TextStates:
+    """One text through the encoder, all that the model stages read of it.
+
+    ``offsets`` ``(n, 2)``: ``[start, end)`` characters into the text of its ``n`` word
+    pieces (special tokens left out); ``states`` ``(n, 384 * len(TOKEN_LAYERS))``: their
+    states at :data:`TOKEN_LAYERS`, concatenated; ``last`` ``(n, 384)``: their last-layer
+    states; ``embedding`` ``(384,)``: the sentence embedding (mean-pooled last layer over
+    every position the encoder saw, special tokens included as in sentence-transformers,
+    L2-normalised).
+    """
+
+    offsets: npt.NDArray[np.int32]
+    states: npt.NDArray[np.float32]
+    last: npt.NDArray[np.float32]
+    embedding: npt.NDArray[np.float32]
 
 
-def token_states(
-    texts: list[str],
-    *,
-    layers: tuple[int, ...] = TOKEN_LAYERS,
-    max_length: int = 128,
-    stride: int = 32,
-    batch_size: int = 32,
-    precision: str | None = None,
-) -> list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]]:
-    """Per-token hidden states of each text, with each token's character offsets.
+def encode_texts(texts: Sequence[str], *, batch_size: int = 32,
+                 precision: str | None = None, adapters: bool = True) -> list[TextStates]:
+    """The one encoder pass: every text through all six layers once (see :class:`TextStates`).
 
-    Returns, for every text, ``(offsets, states)``: ``offsets`` has shape ``(n, 2)`` —
-    ``[start, end)`` character offsets into that text of its ``n`` word pieces (special
-    tokens left out) — and ``states`` has shape ``(n, 384 * len(layers))``, the chosen
-    layers concatenated. A text longer than ``max_length`` pieces is read in overlapping
-    windows (``stride`` pieces shared); a piece seen twice keeps the states of the window
-    where it lies farther from the edge. Texts are batched by length; the result keeps
-    the input order. Only the layers up to ``max(layers)`` run.
+    A text longer than :data:`MAX_LENGTH` pieces is read in overlapping windows
+    (:data:`STRIDE` pieces shared); a piece seen twice keeps the states of the window where
+    it lies farther from the edge. Texts are batched by length; the result keeps the order.
     """
     import numpy as np
     import torch
 
-    tokenizer, model = load_encoder(precision)
-    dim = int(model.config.hidden_size)
-    results: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]] | None] = [None] * len(texts)
+    tokenizer, model = load_encoder(precision, adapters=adapters)
+    width = DIM * len(TOKEN_LAYERS)
+    results: list[TextStates | None] = [None] * len(texts)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     with torch.inference_mode():
         for b in range(0, len(order), batch_size):
             idx = order[b : b + batch_size]
             batch = tokenizer(
-                [texts[i] for i in idx], padding=True, truncation=True, max_length=max_length,
-                stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True,
+                [texts[i] for i in idx], padding=True, truncation=True, max_length=MAX_LENGTH,
+                stride=STRIDE, return_overflowing_tokens=True, return_offsets_mapping=True,
                 return_special_tokens_mask=True, return_tensors="pt",
             )
             mask = batch["attention_mask"]
-            hidden = model.embeddings(input_ids=batch["input_ids"],
-                                      token_type_ids=batch["token_type_ids"])
-            # Run only the layers needed (the additive mask is what BertModel builds itself).
-            additive = (1.0 - mask[:, None, None, :].to(hidden.dtype)) * torch.finfo(hidden.dtype).min
-            picked: dict[int, Any] = {}
-            for n, layer in enumerate(model.encoder.layer[: max(layers)], start=1):
-                out = layer(hidden, attention_mask=additive)
-                hidden = out[0] if isinstance(out, tuple) else out
-                picked[n] = hidden
-            states = torch.cat([picked[n] for n in layers], dim=-1).float().numpy()
+            out = model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"],
+                        attention_mask=mask, output_hidden_states=True)
+            hidden = out.hidden_states  # embeddings, layer 1, …, layer 6
+            states = torch.cat([hidden[n] for n in TOKEN_LAYERS], dim=-1).float().numpy()
+            last_t = hidden[-1].float()
+            m = mask.unsqueeze(-1).to(last_t.dtype)
+            sums = (last_t * m).sum(1).numpy()
+            counts = mask.sum(1).numpy()
+            last = last_t.numpy()
             offsets = batch["offset_mapping"].numpy()
             special = batch["special_tokens_mask"].numpy()
             valid = mask.numpy().astype(bool) & ~special.astype(bool)
             owner = batch["overflow_to_sample_mapping"].numpy()
-            seen: dict[int, dict[tuple[int, int], tuple[int, npt.NDArray[np.float32]]]] = {}
+            seen: dict[int, dict[tuple[int, int], tuple[int, int, int]]] = {}
+            pooled: dict[int, list[Any]] = {}
             for w in range(states.shape[0]):
+                acc = pooled.setdefault(int(owner[w]), [np.zeros(DIM, np.float64), 0])
+                acc[0] += sums[w]
+                acc[1] += int(counts[w])
                 pos = np.nonzero(valid[w])[0]
                 if pos.size == 0:
                     continue
-                first, last = int(pos[0]), int(pos[-1])
+                first, last_pos = int(pos[0]), int(pos[-1])
                 pieces = seen.setdefault(int(owner[w]), {})
                 for p in pos:
                     key = (int(offsets[w, p, 0]), int(offsets[w, p, 1]))
-                    margin = min(int(p) - first, last - int(p))
+                    margin = min(int(p) - first, last_pos - int(p))
                     if key not in pieces or pieces[key][0] < margin:
-                        pieces[key] = (margin, states[w, p])
+                        pieces[key] = (margin, w, int(p))
             for local, i in enumerate(idx):
                 pieces = seen.get(local, {})
                 keys = sorted(pieces)
                 offs = np.asarray(keys, dtype=np.int32).reshape(-1, 2)
-                vec = (np.stack([pieces[k][1] for k in keys]).astype(np.float32) if keys
-                       else np.zeros((0, dim * len(layers)), dtype=np.float32))
-                results[i] = (offs, vec)
-    return [r if r is not None else (np.zeros((0, 2), dtype=np.int32),
-                                     np.zeros((0, dim * len(layers)), dtype=np.float32))
-            for r in results]
+                where = [(pieces[k][1], pieces[k][2]) for k in keys]
+                st = (np.stack([states[w, p] for w, p in where]).astype(np.float32) if where
+                      else np.zeros((0, width), np.float32))
+                la = (np.stack([last[w, p] for w, p in where]).astype(np.float32) if where
+                      else np.zeros((0, DIM), np.float32))
+                total, count = pooled.get(local, [np.zeros(DIM), 0])
+                emb = np.asarray(total, np.float64) / max(1, count)
+                norm = float(np.linalg.norm(emb))
+                emb = (emb / norm if norm > 1e-12 else emb).astype(np.float32)
+                results[i] = TextStates(offs, st, la, emb)
+    empty = TextStates(np.zeros((0, 2), np.int32), np.zeros((0, width), np.float32),
+                       np.zeros((0, DIM), np.float32), np.zeros(DIM, np.float32))
+    return [r if r is not None else empty for r in results]
+
+
+def embed(texts: Sequence[str], *, batch_size: int = 32, precision: str | None = None,
+          adapters: bool = True) -> npt.NDArray[np.float32]:
+    """Sentence embeddings of ``texts``, shape ``(len(texts), 384)``: the ``embedding`` of
+    :func:`encode_texts` (the same pass, for label wordings and other loose texts)."""
+    import numpy as np
+
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.stack([t.embedding for t in encode_texts(texts, batch_size=batch_size,
+                                                       precision=precision, adapters=adapters)])
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """One document through the encoder: its sentences (``[start, end)`` into the text, as
+    :func:`unspin.pipeline.encoding.sentence_spans` cuts them) and each one's
+    :class:`TextStates` (offsets into that sentence). Left on the Doc as ``doc._.encoding``
+    by the first model stage that needs it; every other stage reads the same object."""
+
+    spans: tuple[tuple[int, int], ...]
+    sentences: tuple[TextStates, ...]
+
+    @property
+    def embeddings(self) -> npt.NDArray[np.float32]:
+        """Sentence embeddings, ``(len(spans), 384)``."""
+        import numpy as np
+
+        if not self.sentences:
+            return np.zeros((0, DIM), dtype=np.float32)
+        return np.stack([s.embedding for s in self.sentences])
+
+    def mention(self, start: int, end: int) -> npt.NDArray[np.float32]:
+        """A mention's embedding: the unit mean of the last-layer states of the pieces of
+        ``[start, end)`` (document offsets) in their sentence; zeros where none lies there."""
+        import numpy as np
+
+        for (a, b), st in zip(self.spans, self.sentences, strict=True):
+            if a <= start < b:
+                offs = st.offsets
+                inside = (offs[:, 0] + a < end) & (offs[:, 1] + a > start)
+                if not inside.any():
+                    break
+                v = st.last[inside].mean(axis=0)
+                norm = float(np.linalg.norm(v))
+                out: npt.NDArray[np.float32] = (v / norm if norm > 1e-12 else v).astype(np.float32)
+                return out
+        return np.zeros(DIM, dtype=np.float32)
+
+
+def encode_document(text: str, spans: Sequence[tuple[int, int]], *,
+                    precision: str | None = None, adapters: bool = True) -> Encoding:
+    """:class:`Encoding` of ``text`` cut at ``spans`` (one batched pass over its sentences)."""
+    states = encode_texts([text[a:b] for a, b in spans], precision=precision, adapters=adapters)
+    return Encoding(tuple((int(a), int(b)) for a, b in spans), tuple(states))
 
 
 def single_blas_thread() -> contextlib.AbstractContextManager[object]:

@@ -44,6 +44,8 @@ PINNED = {
                  "language: string", "text: string", "raw_text: string",
                  "sentences: list<item: struct<start: int64, end: int64>>",
                  "entities: list<item: struct<start: int64, end: int64, label: string, text: string>>",
+                 "narrative_domain_domain: string", "narrative_domain_scores: map<string, double>",
+                 "narrative_domain_p_narrative: double",
                  "warnings: list<item: struct<code: string, message: string>>",
                  "timings: map<string, double>"],
     "removed": ["article_id: string", "index: int64", "start: int64", "end: int64", "text: string",

@@ -19,8 +19,8 @@ from unspin.pipeline.narratives import (
     Thresholds,
     decode,
     find_narratives,
-    sentence_spans,
 )
+from unspin.pipeline.encoding import sentence_spans
 
 
 def _head(narratives: list[str], subnarratives: list[str]) -> DomainHead:
@@ -82,7 +82,8 @@ def test_the_fake_finds_the_sanctions_narrative_with_its_sentence_as_evidence(
     nlp: Language,
 ) -> None:
     doc = nlp(WAR_TEXT)
-    (nar,) = find_narratives(doc, FakeNarratives())
+    (nar,), domain = find_narratives(doc, FakeNarratives())
+    assert domain is not None and domain.domain == "war"
     assert nar.label == ("URW: Negative Consequences for the West: "
                          "Sanctions imposed by Western countries will backfire")
     assert nar.narrative == "URW: Negative Consequences for the West"
@@ -94,7 +95,7 @@ def test_the_fake_finds_the_sanctions_narrative_with_its_sentence_as_evidence(
 def test_evidence_spans_are_whole_sentences_never_across_a_line_break(nlp: Language) -> None:
     doc = nlp(WAR_TEXT)
     sentences = set(sentence_spans(doc.text, [(s.start_char, s.end_char) for s in doc.sents]))
-    for nar in find_narratives(doc, FakeNarratives()):
+    for nar in find_narratives(doc, FakeNarratives())[0]:
         for e in nar.evidence:
             assert (e.start, e.end) in sentences
             assert "\n" not in WAR_TEXT[e.start:e.end]
@@ -105,8 +106,11 @@ def test_a_headline_without_a_full_stop_is_its_own_sentence() -> None:
     assert sentence_spans(text, [(0, 31), (31, len(text))]) == [(0, 13), (15, 30), (31, 42)]
 
 
-def test_the_fake_gives_an_off_topic_article_nothing(nlp: Language) -> None:
-    assert find_narratives(nlp(COOKING_TEXT), FakeNarratives()) == []
+def test_the_fake_gives_an_off_topic_article_nothing_and_says_it_is_off_topic(
+        nlp: Language) -> None:
+    narratives, domain = find_narratives(nlp(COOKING_TEXT), FakeNarratives())
+    assert narratives == []
+    assert domain is not None and domain.domain == "neither"
 
 
 def test_a_document_without_narratives_reads_as_the_tasks_other() -> None:
@@ -144,7 +148,9 @@ def test_an_article_on_neither_war_nor_climate_gets_no_narratives(
     nlp: Language, trained: FakeNarratives, text: str
 ) -> None:
     doc = nlp(text)
-    assert find_narratives(doc, trained) == []
+    narratives, domain = find_narratives(doc, trained)
+    assert narratives == []
+    assert domain is not None and domain.domain == "neither"
     (pred,) = trained.predict([[s.text for s in doc.sents]])
     assert pred.domain == "none"
 

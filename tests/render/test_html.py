@@ -105,3 +105,14 @@ def test_techniques_carry_their_voice_and_the_page_filters_by_it() -> None:
 def test_a_technique_underline_is_shaded_by_its_score() -> None:
     report = make_report(techniques=[Technique(start=0, end=5, technique="Doubt", score=0.42)])
     assert 'style="--ts:0.42"' in render_html(report)
+
+
+def test_a_war_article_without_narratives_is_told_apart_from_an_off_topic_one() -> None:
+    from unspin.report import NarrativeDomain
+
+    war = render_html(make_report(narrative_domain=NarrativeDomain(
+        domain="war", scores={"war": 0.9}, p_narrative=0.3)))
+    assert "Ukraine war article; no narrative reached the bar (P = 0.30" in war
+    off = render_html(make_report(narrative_domain=NarrativeDomain(
+        domain="neither", scores={"neither": 0.95}, p_narrative=0.0)))
+    assert "Off-topic" in off and "no narrative reached the bar" not in off

@@ -201,8 +201,8 @@ def _unflatten(row: dict[str, Any], cols: list[_Column],
     out: dict[str, Any] = {}
     for c in cols:
         value = row.get(c.name)
-        if c.is_map:  # Arrow reads maps back as (key, value) pairs
-            value = dict(value or [])
+        if c.is_map and value is not None:  # Arrow reads maps back as (key, value) pairs
+            value = dict(value)
         node = out
         for key in c.path[:-1]:
             node = node.setdefault(key, {})

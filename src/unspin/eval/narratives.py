@@ -21,6 +21,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,10 +40,21 @@ FOLDS = 5
 
 
 def cross_validate(corpus: Corpus, *, seed: int = 0, console: Console | None = None,
-                   folds: int = FOLDS) -> dict[str, float]:
-    """Out-of-fold predictions for every article; the headline figures (see module doc)."""
+                   folds: int = FOLDS, shares: Sequence[float] | None = None) -> dict[str, float]:
+    """Out-of-fold predictions for every article; the headline figures (see module doc).
+
+    ``shares``: the "Other" shares the thresholds are chosen to hold under (default
+    :data:`unspin.train.narratives.OTHER_SHARES`; ``()``: the training share only)."""
+    from unspin.eval.semeval import sample_f1
     from unspin.pipeline.narratives import gate_decision
-    from unspin.train.narratives import fit_with_thresholds, score_predictions
+    from unspin.train.narratives import (
+        OTHER_SHARES,
+        fit_with_thresholds,
+        score_predictions,
+        share_weighted_f1,
+    )
+
+    shares = OTHER_SHARES if shares is None else tuple(shares)
 
     t0 = time.perf_counter()
     docs = corpus.docs
@@ -63,7 +75,7 @@ def cross_validate(corpus: Corpus, *, seed: int = 0, console: Console | None = N
         test = [pos[d] for d in parts[k]]
         train = [pos[d] for j, p in enumerate(parts) if j != k for d in p]
         neg_train = [i for j, p in enumerate(neg_parts) if j != k for i in p]
-        model = fit_with_thresholds(corpus, train, neg_train, seed)
+        model = fit_with_thresholds(corpus, train, neg_train, seed, shares=shares)
         fine_counts = Counter(lab for i in train for lab in docs[i].subnarratives)
         coarse_counts = Counter(lab for i in train for lab in docs[i].narratives)
         top_f, top_c = fine_counts.most_common(1)[0][0], coarse_counts.most_common(1)[0][0]
@@ -95,6 +107,16 @@ def cross_validate(corpus: Corpus, *, seed: int = 0, console: Console | None = N
     res["gate_accuracy_off_topic"] = neg_ok / max(n_neg, 1)
     res["predicted_other_share"] = sum(f == [OTHER] for f in auto_f) / len(order)
     res["gold_other_share"] = sum(docs[i].subnarratives == [OTHER] for i in order) / len(order)
+    res["predicted_labels_per_article"] = sum(len(f) for f in auto_f) / len(order)
+    res["gold_labels_per_article"] = sum(len(docs[i].subnarratives) for i in order) / len(order)
+    # Samples-F1 had the share of "Other" articles been 25 % or 75 % (see share_weighted_f1).
+    tax = corpus.taxonomy
+    other = [docs[i].narratives == [OTHER] for i in order]
+    for name, f in (("model", auto_f), ("majority", maj_f)):
+        per = [sample_f1(docs[i].subnarratives, p, tax.subnarratives)
+               for i, p in zip(order, f, strict=True)]
+        for share in (0.25, 0.75):
+            res[f"f1_fine_{name}_other{int(share * 100)}"] = share_weighted_f1(per, other, share)
     res["seconds"] = round(time.perf_counter() - t0, 1)
     return {k: round(v, 4) for k, v in res.items()}
 
@@ -127,6 +149,11 @@ def run(data: Path, *, split: str | None, console: Console) -> dict[str, float]:
         f"domain gate: {res['gate_accuracy_task']:.3f} of task articles get their domain, "
         f"{res['gate_accuracy_off_topic']:.3f} of off-topic articles get 'none'; "
         f"'Other' predicted for {res['predicted_other_share']:.2f} of articles "
-        f"(gold {res['gold_other_share']:.2f}); {res['seconds']:.0f} s"
+        f"(gold {res['gold_other_share']:.2f}); {res['predicted_labels_per_article']:.2f} "
+        f"fine labels per article (gold {res['gold_labels_per_article']:.2f}); {res['seconds']:.0f} s"
     )
+    console.print(
+        "samples-F1 fine had 25% / 75% of articles been 'Other': unspin "
+        f"{res['f1_fine_model_other25']:.3f} / {res['f1_fine_model_other75']:.3f}, majority "
+        f"{res['f1_fine_majority_other25']:.3f} / {res['f1_fine_majority_other75']:.3f}")
     return res

@@ -174,7 +174,8 @@ def evaluate(data: Path, articles: list[Article], console: Console,
         pairs.append((pred, [(g.start, g.end) for g in art.spans]))
         groups = tc_groups(art)
         probs = model.classify(document_span_rows(texts, starts, enc32,
-                                                  [(s, e) for s, e, _ in groups]))
+                                                  [(s, e) for s, e, _ in groups],
+                                                  model.span_head))
         for (s, e, g), p in zip(groups, probs, strict=True):
             gold_groups.append(g)
             pred_groups.append(_top(p, LABELS, len(g)))

@@ -33,11 +33,7 @@ a narrative at all.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -50,7 +46,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from unspin.errors import ModelError
-from unspin.report.models import Evidence, Narrative
+from unspin.pipeline.encoding import document_encoding, document_sentences
+from unspin.report.models import Evidence, Narrative, NarrativeDomain
 
 __all__ = [
     "EVIDENCE_K",
@@ -65,8 +62,6 @@ __all__ = [
     "NarrativePredictor",
     "TrainedNarratives",
     "find_narratives",
-    "sentence_embeddings",
-    "sentence_spans",
 ]
 
 Array = npt.NDArray[np.float32]
@@ -120,32 +115,6 @@ class NarrativePredictor(Protocol):
     """The one-method interface: documents (each a list of sentences) in, narratives out."""
 
     def predict(self, texts: Sequence[Sequence[str]]) -> list[DocNarratives]: ...
-
-
-# ----------------------------------------------------------------------------- encoder
-_emb_lock = threading.Lock()
-_emb_cache: OrderedDict[str, Array] = OrderedDict()
-
-
-def sentence_embeddings(sentences: Sequence[str]) -> Array:
-    """Encoder embeddings of one document's sentences, ``(n, 384)``.
-
-    The last few documents are remembered, so the narratives and roles stages embed a
-    document once between them.
-    """
-    from unspin.encoder import embed
-
-    key = hashlib.sha1("\x00".join(sentences).encode("utf-8")).hexdigest()
-    with _emb_lock:
-        if key in _emb_cache:
-            _emb_cache.move_to_end(key)
-            return _emb_cache[key]
-    vecs = embed(list(sentences)) if sentences else np.zeros((0, 384), dtype=np.float32)
-    with _emb_lock:
-        _emb_cache[key] = vecs
-        while len(_emb_cache) > 8:
-            _emb_cache.popitem(last=False)
-    return vecs
 
 
 # ----------------------------------------------------------------------------- model
@@ -388,13 +357,26 @@ class NarrativeModel:
 
 
 class TrainedNarratives:
-    """The shipped model behind the one-method interface (embeds with the pinned encoder)."""
+    """The shipped model behind the one-method interface. The stage hands it the document's
+    sentence embeddings from the shared encoder pass (:meth:`predict_embedded`);
+    :meth:`predict` encodes loose sentences itself, with the same encoder function."""
+
+    #: The stage passes the shared encoder pass's embeddings (see :func:`find_narratives`).
+    uses_encoder = True
 
     def __init__(self, path: Path = MODEL_DIR) -> None:
+        from unspin.encoder import require_encoder
+
         self.model = NarrativeModel.load(path)
+        require_encoder(self.model.meta.get("encoder"), "narratives", path)
 
     def predict(self, texts: Sequence[Sequence[str]]) -> list[DocNarratives]:
-        return [self.model.predict_embedded(sentence_embeddings(list(s))) for s in texts]
+        from unspin.encoder import embed
+
+        return [self.predict_embedded(embed(list(s))) for s in texts]
+
+    def predict_embedded(self, emb: Array) -> DocNarratives:
+        return self.model.predict_embedded(emb)
 
 
 class FakeNarratives:
@@ -435,69 +417,45 @@ class FakeNarratives:
 
 
 # ----------------------------------------------------------------------------- stage
-#: An ellipsis that ends a sentence: "…" or "..." then space and a capital (or an opening
-#: quote and a capital). The small parser glues such sentences together, and a glued
-#: sentence reads as neither of its halves to the encoder (on our own check, a sentence
-#: about sanctions went from cosine 0.67 with the sanctions subnarrative's wording to 0.46
-#: once glued to the one before it).
-_ELLIPSIS_END = re.compile(r"(?:…|\.\.\.)(?=\s+[\"“‘']?[A-Z])")
+#: The report's names for the gate's classes.
+DOMAIN_NAMES: dict[str, str] = {"URW": "war", "CC": "climate", "none": "neither"}
 
 
-def sentence_spans(text: str, raw: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sentences as ``[start, end)``: the parser's, also cut at line breaks (a headline
-    without a full stop is not glued to the first sentence) and after an ellipsis followed
-    by a capital (see :data:`_ELLIPSIS_END`), whitespace trimmed, and without the pieces
-    that hold no letter or digit."""
-    cuts: list[tuple[int, int]] = []
-    for start, end in raw:
-        pos = start
-        for piece in text[start:end].split("\n"):
-            a, b = pos, pos + len(piece)
-            pos = b + 1
-            for m in _ELLIPSIS_END.finditer(text, a, b):
-                cuts.append((a, m.end()))
-                a = m.end()
-            cuts.append((a, b))
-    out: list[tuple[int, int]] = []
-    for a, b in cuts:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a and any(ch.isalnum() for ch in text[a:b]):
-            out.append((a, b))
-    return out
-
-
-def _sentences(doc: Doc) -> list[tuple[int, int]]:
-    """Sentence spans of ``doc`` (see :func:`sentence_spans`)."""
-    return sentence_spans(doc.text, [(s.start_char, s.end_char) for s in doc.sents])
-
-
-def find_narratives(doc: Doc, predictor: NarrativePredictor) -> list[Narrative]:
-    """The narratives of ``doc`` with their evidence sentences (``[start, end)`` into the text)."""
-    spans = _sentences(doc)
+def find_narratives(doc: Doc, predictor: NarrativePredictor
+                    ) -> tuple[list[Narrative], NarrativeDomain | None]:
+    """The narratives of ``doc`` with their evidence sentences (``[start, end)`` into the
+    text), and the domain decision behind them (None for a document with no sentence)."""
+    spans = document_sentences(doc)
     if not spans:
-        return []
-    (pred,) = predictor.predict([[doc.text[a:b] for a, b in spans]])
+        return [], None
+    if isinstance(predictor, TrainedNarratives):
+        pred = predictor.predict_embedded(document_encoding(doc).embeddings)
+    else:
+        (pred,) = predictor.predict([[doc.text[a:b] for a, b in spans]])
     out: list[Narrative] = []
     for g in pred.guesses:
         evidence = [Evidence(start=spans[i][0], end=spans[i][1]) for i in g.evidence
                     if i < len(spans)]
         out.append(Narrative(label=g.label, narrative=g.narrative, subnarrative=g.subnarrative,
                              score=round(min(max(g.score, 0.0), 1.0), 4), evidence=evidence))
-    return out
+    domain = NarrativeDomain(
+        domain=DOMAIN_NAMES.get(pred.domain, "neither"),  # type: ignore[arg-type]
+        scores={DOMAIN_NAMES.get(k, k): round(float(v), 4) for k, v in pred.domain_scores.items()},
+        p_narrative=round(min(max(float(pred.p_narrative), 0.0), 1.0), 4))
+    return out, domain
 
 
 class NarrativeDetector:
-    """spaCy component: sets ``doc._.narratives``."""
+    """spaCy component: sets ``doc._.narratives`` and ``doc._.narrative_domain``."""
 
     def __init__(self, nlp: Language, name: str, predictor: NarrativePredictor) -> None:
         self.name = name
         self.predictor = predictor
+        if not Doc.has_extension("narrative_domain"):
+            Doc.set_extension("narrative_domain", default=None)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.narratives = find_narratives(doc, self.predictor)
+        doc._.narratives, doc._.narrative_domain = find_narratives(doc, self.predictor)
         return doc
 
 
@@ -510,7 +468,7 @@ def make_predictor(kind: str) -> NarrativePredictor:
     raise ModelError(f"unknown narratives predictor {kind!r}; use 'trained' or 'fake'")
 
 
-@Language.factory("unspin_narratives", requires=["doc.sents"], assigns=["doc._.narratives"],
+@Language.factory("unspin_narratives", requires=["doc.sents"], assigns=["doc._.narratives", "doc._.narrative_domain"],
                   default_config={"predictor": "trained"})
 def make_narrative_detector(nlp: Language, name: str, predictor: str) -> NarrativeDetector:
     return NarrativeDetector(nlp, name, make_predictor(predictor))

@@ -33,7 +33,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -41,17 +41,19 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from unspin.errors import ModelError
+from unspin.pipeline.encoding import document_encoding, document_sentences
 from unspin.pipeline.narratives import (
     GATE_CLASSES,
-    _sentences,
     _sigmoid,
     _softmax,
     _unit,
     gate_decision,
     gate_features,
-    sentence_embeddings,
 )
 from unspin.report import Actor, Role
+
+if TYPE_CHECKING:
+    from unspin.encoder import Encoding
 
 __all__ = [
     "CENTRAL_THRESHOLD",
@@ -138,6 +140,8 @@ class RoleInput:
     text: str
     sentences: tuple[tuple[int, int], ...]
     candidates: tuple[Candidate, ...]
+    #: The document's shared encoder pass, when the stage has it (spans = ``sentences``).
+    encoding: Encoding | None = None
 
 
 @dataclass(frozen=True)
@@ -292,20 +296,27 @@ class RoleModel:
 
 
 class TrainedRoles:
-    """The shipped model behind the one-method interface (embeds with the pinned encoder)."""
+    """The shipped model behind the one-method interface. It reads the document's shared
+    encoder pass (``RoleInput.encoding``; encoded here, by the same function, when absent):
+    the sentence embeddings and, for each candidate, the embedding of its first named
+    mention in context (:meth:`unspin.encoder.Encoding.mention`)."""
 
     def __init__(self, path: Path = MODEL_DIR) -> None:
+        from unspin.encoder import require_encoder
+
         self.model = RoleModel.load(path)
+        require_encoder(self.model.meta.get("encoder"), "roles", path)
 
     def predict(self, texts: Sequence[RoleInput]) -> list[list[RoleGuess]]:
-        from unspin.encoder import embed
+        from unspin.encoder import DIM, encode_document
 
         out: list[list[RoleGuess]] = []
         for item in texts:
-            emb = sentence_embeddings([item.text[a:b] for a, b in item.sentences])
-            names = [item.text[c.mentions[0][0]:c.mentions[0][1]] for c in item.candidates]
-            name_embs = embed(names) if names else np.zeros((0, 384), dtype=np.float32)
-            out.append(self.model.predict_embedded(item, emb, name_embs))
+            enc = item.encoding if item.encoding is not None else encode_document(
+                item.text, item.sentences)
+            names = [enc.mention(*min(c.mentions)) for c in item.candidates]
+            name_embs = np.stack(names) if names else np.zeros((0, DIM), dtype=np.float32)
+            out.append(self.model.predict_embedded(item, enc.embeddings, name_embs))
         return out
 
 
@@ -371,11 +382,12 @@ def candidates(doc: Doc, actors: Sequence[Actor] | None) -> list[Candidate]:
 def find_roles(doc: Doc, predictor: RolePredictor) -> list[Role]:
     """Roles of the central entities of ``doc`` (``[start, end)`` into the text)."""
     cands = candidates(doc, doc._.actors)
-    spans = tuple(_sentences(doc))
+    spans = tuple(document_sentences(doc))
     if not cands or not spans:
         return []
+    encoding = document_encoding(doc) if isinstance(predictor, TrainedRoles) else None
     (guesses,) = predictor.predict([RoleInput(text=doc.text, sentences=spans,
-                                              candidates=tuple(cands))])
+                                              candidates=tuple(cands), encoding=encoding)])
     return [Role(start=g.start, end=g.end, actor=cands[g.candidate].actor,
                  main_role=g.main_role,  # type: ignore[arg-type]
                  fine_roles=list(g.fine_roles), score=round(min(max(g.score, 0.0), 1.0), 4))

@@ -1,6 +1,8 @@
 """Stage ``techniques``: persuasion-technique spans (the 14 techniques of SemEval-2020 Task 11).
 
-The stage hands the document's sentences (``doc.sents``, one batch per document) to a
+The stage hands the document's sentences (as every model stage cuts them,
+:func:`unspin.pipeline.encoding.document_sentences`; one batch per document, their states
+read from the shared encoder pass ``doc._.encoding``) to a
 :class:`~unspin.pipeline._techniques.model.TechniquePredictor` and maps the spans it finds
 — character offsets into each sentence, read from the tokenizer's offset mapping — back to
 offsets into the document. Spans may overlap, and one span may carry several techniques
@@ -27,6 +29,7 @@ from unspin.pipeline._techniques.model import (
     MiniLMTechniquePredictor,
     TechniquePredictor,
 )
+from unspin.pipeline.encoding import document_encoding, document_sentences
 from unspin.report import Technique, Warning_
 from unspin.taxonomy import TECHNIQUES
 
@@ -46,14 +49,18 @@ DEFAULT_PREDICTOR = MiniLMTechniquePredictor.name
 def find_techniques(doc: Doc, predictor: TechniquePredictor) -> tuple[list[Technique], int]:
     """The technique spans of ``doc`` (offsets into ``doc.text``, end exclusive) and the
     number of spans that had to be widened to spaCy token boundaries."""
-    sents = [s for s in doc.sents if s.text.strip()]
+    sents = document_sentences(doc)
     if not sents:
         return [], 0
-    found = predictor.predict([s.text for s in sents])
+    texts = [doc.text[a:b] for a, b in sents]
+    if isinstance(predictor, MiniLMTechniquePredictor):
+        enc = document_encoding(doc)
+        found = predictor.predict_encoded(texts, [(s.offsets, s.states) for s in enc.sentences])
+    else:
+        found = predictor.predict(texts)
     out: list[Technique] = []
     widened = 0
-    for sent, spans in zip(sents, found, strict=True):
-        base = sent.start_char
+    for (base, _), spans in zip(sents, found, strict=True):
         for f in spans:
             start, end = base + f.start, base + f.end
             span = doc.char_span(start, end, alignment_mode="strict")

@@ -244,9 +244,26 @@ def _techniques_panel(r: Report) -> str:
     return f'<section><h2>Persuasion techniques</h2><ul class="plain">{rows}</ul></section>'
 
 
+def domain_line(r: Report) -> str:
+    """What the domain decision says, in words: 'war' / 'climate' article or off-topic, and
+    for a topical article with no narrative, that none reached the bar."""
+    d = r.narrative_domain
+    if d is None:
+        return "" if r.narratives else "None found."
+    if d.domain == "neither":
+        return "Off-topic: neither the Ukraine war nor climate change, so no narratives are looked for."
+    topic = "Ukraine war" if d.domain == "war" else "climate change"
+    if r.narratives:
+        return f"A {topic} article (P = {d.p_narrative:.2f} that it carries a narrative)."
+    return (f"A {topic} article; no narrative reached the bar (P = {d.p_narrative:.2f} "
+            "that it carries one).")
+
+
 def _narratives_panel(r: Report) -> str:
+    line = domain_line(r)
+    head = f'<p class="dim">{_e(line)}</p>' if line else ""
     if not r.narratives:
-        return '<section><h2>Narratives</h2><p class="dim">None found.</p></section>'
+        return f"<section><h2>Narratives</h2>{head}</section>"
     rows = []
     for i, n in sorted(enumerate(r.narratives), key=lambda x: -x[1].score):
         rows.append(
@@ -254,7 +271,7 @@ def _narratives_panel(r: Report) -> str:
             f' <meter min="0" max="1" value="{n.score:.3f}"></meter> {n.score:.2f}'
             f"<br><small>{len(n.evidence)} evidence sentence{'s' if len(n.evidence) != 1 else ''}"
             "</small></li>")
-    return f'<section><h2>Narratives</h2><ul class="plain">{"".join(rows)}</ul></section>'
+    return f'<section><h2>Narratives</h2>{head}<ul class="plain">{"".join(rows)}</ul></section>'
 
 
 def _removed_panel(r: Report) -> str:

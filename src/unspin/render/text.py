@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from unspin.render.html import domain_line
 from unspin.report.models import Report
 
 
@@ -67,8 +68,9 @@ def summary(report: Report | dict[str, Any]) -> Group:
         for narrative in sorted(r.narratives, key=lambda x: -x.score):
             t.add_row(f"{narrative.score:.2f}", narrative.label)
         parts.append(t)
-    else:
-        parts.append(Text("No narratives found.", style="dim"))
+    line = domain_line(r)
+    if line:
+        parts.append(Text(line, style="dim"))
     for w in r.warnings:
         parts.append(Text(f"warning {w.code}: {w.message}", style="yellow"))
     timing = " · ".join(f"{k} {v:.0f} ms" for k, v in r.timings.items())

@@ -35,6 +35,8 @@ def build_report(article: Article, doc: Doc | None, *, language: str,
                 value = getattr(doc._, layer)
                 if value:
                     layers[layer] = list(value)
+        if doc.has_extension("narrative_domain") and doc._.narrative_domain is not None:
+            layers["narrative_domain"] = doc._.narrative_domain
         extra = doc._.unspin_warnings if doc.has_extension("unspin_warnings") else None
         if extra:
             warnings = [*warnings, *extra]

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class _Model(BaseModel):
@@ -109,6 +109,19 @@ class Narrative(_Model):
         return value
 
 
+class NarrativeDomain(_Model):
+    """The narratives stage's first decision: which narrative taxonomy applies, if any."""
+
+    domain: Literal["war", "climate", "neither"] = Field(
+        description="'war' (the Ukraine war, URW), 'climate' (climate change, CC) or 'neither' "
+                    "(off-topic: no narratives are looked for)")
+    scores: dict[str, float] = Field(default_factory=dict,
+                                     description="the domain gate's probability of each domain")
+    p_narrative: float = Field(ge=0.0, le=1.0, description="for 'war' and 'climate': the "
+                               "probability that the article carries any narrative of the "
+                               "domain (none over the bar shows as an empty `narratives`)")
+
+
 class Role(Span):
     actor: str | None = Field(default=None, description="an `actors[].id` where linked")
     main_role: Literal["Protagonist", "Antagonist", "Innocent"]
@@ -148,6 +161,10 @@ class Report(_Model):
     quotes: list[Quote] = Field(default_factory=list)
     techniques: list[Technique] = Field(default_factory=list)
     narratives: list[Narrative] = Field(default_factory=list)
+    narrative_domain: NarrativeDomain | None = Field(
+        default=None, description="the domain decision behind `narratives` (null when the "
+        "narratives stage did not run): tells a war article with no narrative over the bar "
+        "apart from an off-topic one")
     roles: list[Role] = Field(default_factory=list)
     voices: list[VoiceSummary] = Field(default_factory=list)
     warnings: list[Warning_] = Field(default_factory=list)

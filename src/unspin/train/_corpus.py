@@ -10,6 +10,7 @@ The cache only ever holds derived numbers (offsets, float32 arrays), never model
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -31,6 +32,7 @@ __all__ = [
     "embed_cached",
     "entities_cached",
     "lean_threads",
+    "mention_embeddings_cached",
     "negative_texts",
     "split_sentences",
 ]
@@ -87,7 +89,7 @@ def split_sentences(texts: Sequence[str], nlp: Language | None = None) -> list[D
                              strict=True):
             cache[_key(text)] = [[s.start_char, s.end_char] for s in doc.sents]
         path.write_text(json.dumps(cache), encoding="utf-8")
-    from unspin.pipeline.narratives import sentence_spans
+    from unspin.pipeline.encoding import sentence_spans
 
     return [DocSentences(t, tuple(sentence_spans(t, [(a, b) for a, b in cache[_key(t)]])))
             for t in texts]
@@ -120,7 +122,7 @@ def embed_cached(texts: Sequence[str], name: str = "embeddings") -> Array:
     """
     from unspin.encoder import embed
 
-    path = cache_dir() / f"{name}.npz"
+    path = cache_dir() / f"{name}-{_encoder_tag()}.npz"
     known: dict[str, Array] = {}
     if path.is_file():
         with np.load(path, allow_pickle=False) as z:
@@ -144,6 +146,61 @@ def embed_cached(texts: Sequence[str], name: str = "embeddings") -> Array:
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
     return np.stack([known[_key(t)] for t in texts]).astype(np.float32)
+
+
+def _encoder_tag() -> str:
+    """A short tag of the encoder in use (base, or base plus which adapters), so caches of
+    different encoders never mix."""
+    from unspin.encoder import encoder_id
+
+    return hashlib.sha1(encoder_id().encode("utf-8")).hexdigest()[:12]
+
+
+def mention_embeddings_cached(docs: Sequence[DocSentences],
+                              mentions: Sequence[tuple[int, int, int]]) -> Array:
+    """Contextual embeddings of mentions ``(doc index, start, end)``: what the roles stage
+    reads (:meth:`unspin.encoder.Encoding.mention`), computed by the same encoder pass over
+    each document's sentences; cached per document and encoder."""
+    from unspin.encoder import DIM, Encoding, TextStates, encode_document
+
+    folder = cache_dir() / f"mentions-{_encoder_tag()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted: dict[int, list[int]] = {}
+    for k, (d, _, _) in enumerate(mentions):
+        wanted.setdefault(d, []).append(k)
+    out = np.zeros((len(mentions), DIM), dtype=np.float32)
+    for d, ks in wanted.items():
+        doc = docs[d]
+        h = hashlib.sha1(doc.text.encode("utf-8"))
+        h.update(json.dumps(doc.spans).encode())
+        path = folder / f"{h.hexdigest()}.npz"
+        if path.is_file():
+            with np.load(path, allow_pickle=False) as z:
+                offs, last, counts = z["offsets"], z["last"].astype(np.float32), z["counts"]
+            bounds = np.concatenate([[0], np.cumsum(counts)]).astype(int)
+            enc = Encoding(doc.spans, tuple(
+                TextStates(offs[a:b], np.zeros((b - a, 0), np.float32), last[a:b],
+                           np.zeros(DIM, np.float32)) for a, b in itertools.pairwise(bounds)))
+        else:
+            import torch
+
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                enc = encode_document(doc.text, doc.spans, precision="fp32")
+            finally:
+                torch.set_num_threads(threads)
+            np.savez(path.with_suffix(".tmp.npz"),
+                     offsets=np.concatenate([s.offsets for s in enc.sentences] or
+                                            [np.zeros((0, 2), np.int32)]).reshape(-1, 2),
+                     last=np.concatenate([s.last for s in enc.sentences] or
+                                         [np.zeros((0, DIM), np.float32)]).astype(np.float16),
+                     counts=np.asarray([len(s.offsets) for s in enc.sentences], np.int64))
+            path.with_suffix(".tmp.npz").replace(path)
+        for k in ks:
+            _, a, b = mentions[k]
+            out[k] = enc.mention(a, b)
+    return out
 
 
 _TOPIC_RE = re.compile(r"ukrain|kremlin|climate|global warming|greenhouse|carbon|emission",

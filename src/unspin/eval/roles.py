@@ -112,7 +112,7 @@ def cross_validate(corpus: RoleCorpus, *, seed: int = 0, console: Console | None
     res["central_f1"], res["central_threshold"], res["central_p"], res["central_r"] = best
     res["coverage_end_to_end"] = _coverage(corpus, cand_p, best[1])
     for th in (0.0, 0.05, 0.1, 0.15):
-        res[f"coverage_at_{int(round(th * 100)):02d}"] = _coverage(corpus, cand_p, th)
+        res[f"coverage_at_{round(th * 100):02d}"] = _coverage(corpus, cand_p, th)
     res["central_positive_share"] = float(labels.mean()) if len(labels) else 0.0
     res["mentions"] = float(len(gold))
     res["seconds"] = round(time.perf_counter() - t0, 1)

@@ -1,7 +1,9 @@
 """Stage ``narratives``: the story an article tells, in the SemEval-2025 Task 10 taxonomy.
 
 The model (``unspin.narratives.minilm.v1``, trained by ``unspin train narratives``) reads
-the article as its sentences, each embedded by the pinned encoder (all-MiniLM-L6-v2):
+the article as its sentences, each embedded by the shared encoder pass (``doc._.encoding``:
+all-MiniLM-L6-v2 with the project's fine-tuned adapters; see :mod:`unspin.pipeline.encoding`).
+The gate's decision is reported as ``narrative_domain`` (war / climate / neither):
 
 1. **Domain gate.** A three-way logistic regression on the mean embedding of the opening
    sentences (:data:`GATE_SENTENCES`) says whether the article is about the Ukraine war

@@ -174,29 +174,29 @@ def mention_embeddings_cached(docs: Sequence[DocSentences],
         h = hashlib.sha1(doc.text.encode("utf-8"))
         h.update(json.dumps(doc.spans).encode())
         path = folder / f"{h.hexdigest()}.npz"
-        if path.is_file():
-            with np.load(path, allow_pickle=False) as z:
-                offs, last, counts = z["offsets"], z["last"].astype(np.float32), z["counts"]
-            bounds = np.concatenate([[0], np.cumsum(counts)]).astype(int)
-            enc = Encoding(doc.spans, tuple(
-                TextStates(offs[a:b], np.zeros((b - a, 0), np.float32), last[a:b],
-                           np.zeros(DIM, np.float32)) for a, b in itertools.pairwise(bounds)))
-        else:
+        if not path.is_file():
             import torch
 
             threads = torch.get_num_threads()
             torch.set_num_threads(1)
             try:
-                enc = encode_document(doc.text, doc.spans, precision="fp32")
+                fresh = encode_document(doc.text, doc.spans, precision="fp32")
             finally:
                 torch.set_num_threads(threads)
             np.savez(path.with_suffix(".tmp.npz"),
-                     offsets=np.concatenate([s.offsets for s in enc.sentences] or
+                     offsets=np.concatenate([s.offsets for s in fresh.sentences] or
                                             [np.zeros((0, 2), np.int32)]).reshape(-1, 2),
-                     last=np.concatenate([s.last for s in enc.sentences] or
+                     last=np.concatenate([s.last for s in fresh.sentences] or
                                          [np.zeros((0, DIM), np.float32)]).astype(np.float16),
-                     counts=np.asarray([len(s.offsets) for s in enc.sentences], np.int64))
+                     counts=np.asarray([len(s.offsets) for s in fresh.sentences], np.int64))
             path.with_suffix(".tmp.npz").replace(path)
+        # Always from the file (float16 states), so a first run and a cached one agree.
+        with np.load(path, allow_pickle=False) as z:
+            offs, last, counts = z["offsets"], z["last"].astype(np.float32), z["counts"]
+        bounds = np.concatenate([[0], np.cumsum(counts)]).astype(int)
+        enc = Encoding(doc.spans, tuple(
+            TextStates(offs[a:b], np.zeros((b - a, 0), np.float32), last[a:b],
+                       np.zeros(DIM, np.float32)) for a, b in itertools.pairwise(bounds)))
         for k in ks:
             _, a, b = mentions[k]
             out[k] = enc.mention(a, b)

@@ -401,7 +401,7 @@ def _optim_tensors(opt: Any) -> dict[str, Any]:
 
 def _optim_state(opt: Any, tensors: dict[str, Any]) -> dict[str, Any]:
     """The optimiser's ``state_dict`` with its state read back from :func:`_optim_tensors`."""
-    state = opt.state_dict()
+    state: dict[str, Any] = opt.state_dict()
     restored: dict[int, dict[str, Any]] = {}
     for name, value in tensors.items():
         i, _, key = name.partition(".")

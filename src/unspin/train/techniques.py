@@ -41,7 +41,7 @@ from rich.console import Console
 from unspin.errors import ModelError
 from unspin.eval.ptc import Article, data_sha256, read_articles, split_of
 
-__all__ = ["Settings", "fit_classifier", "fit_tagger", "run", "tune_split"]
+__all__ = ["Settings", "fit_classifier", "fit_tagger", "fit_tune_articles", "run", "tune_split"]
 
 F32 = npt.NDArray[np.float32]
 
@@ -78,6 +78,18 @@ def tune_split(articles: Sequence[Article]) -> tuple[list[Article], list[Article
         tune_ids = {min(articles, key=lambda a: _tune_hash(a.id)).id}
     return ([a for a in articles if a.id not in tune_ids],
             [a for a in articles if a.id in tune_ids])
+
+
+def fit_tune_articles(data: Path, articles: list[Article] | None = None
+                      ) -> tuple[list[Article], list[Article]]:
+    """The *fit* and *tune* parts (:func:`tune_split`) of ``articles`` (default: PTC train
+    at ``data`` minus the held-out dev split) — what every PTC trainer reads."""
+    pool = articles if articles is not None else [
+        a for a in read_articles(data, "all") if split_of(a.id) == "train"]
+    fit_arts, tune_arts = tune_split(pool)
+    if not tune_arts or not fit_arts:
+        raise ModelError("training needs articles in both the fit and the tune part")
+    return fit_arts, tune_arts
 
 
 def _torch() -> Any:
@@ -372,11 +384,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     def log(msg: str) -> None:
         console.print(f"[{time.perf_counter() - t0:6.0f} s] {msg}")
 
-    pool = articles if articles is not None else [
-        a for a in read_articles(data, "all") if split_of(a.id) == "train"]
-    fit_arts, tune_arts = tune_split(pool)
-    if not tune_arts or not fit_arts:
-        raise ModelError("training needs articles in both the fit and the tune part")
+    fit_arts, tune_arts = fit_tune_articles(data, articles)
     log(f"{len(fit_arts)} fit and {len(tune_arts)} tune articles; encoding sentences "
         "(cached after the first run)")
     ordered = fit_arts + tune_arts

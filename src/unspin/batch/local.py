@@ -78,8 +78,23 @@ class LocalEngine:
         retry: list[Record] = []
         source = iter(records)
         exhausted = False
+
+        def restart() -> ProcessPoolExecutor:
+            """Requeue what was in flight and start a fresh pool (a worker died)."""
+            retry.extend(pending.values())
+            pending.clear()
+            pool.shutdown(wait=True, cancel_futures=True)
+            self.restarts += 1
+            if self.restarts > self.max_restarts:
+                raise PipelineError(
+                    f"a worker process died {self.restarts} times (killed, or out of "
+                    "memory); rerun the same command to resume, with fewer workers "
+                    "(-n) if memory is short")
+            return self._pool()
+
         try:
             while True:
+                broken = False
                 while len(pending) < self.in_flight and (retry or not exhausted):
                     if retry:
                         record = retry.pop()
@@ -89,11 +104,19 @@ class LocalEngine:
                         except StopIteration:
                             exhausted = True
                             break
-                    pending[pool.submit(_run_one, record)] = record
+                    try:
+                        pending[pool.submit(_run_one, record)] = record
+                    except BrokenProcessPool:
+                        # The pool broke after the last wait() and before this submit.
+                        retry.append(record)
+                        broken = True
+                        break
+                if broken:
+                    pool = restart()
+                    continue
                 if not pending:
                     return
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                broken = False
                 for future in done:
                     record = pending.pop(future)
                     try:
@@ -104,15 +127,6 @@ class LocalEngine:
                         continue
                     yield outcome
                 if broken:
-                    retry.extend(pending.values())
-                    pending.clear()
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    self.restarts += 1
-                    if self.restarts > self.max_restarts:
-                        raise PipelineError(
-                            f"a worker process died {self.restarts} times (killed, or out of "
-                            "memory); rerun the same command to resume, with fewer workers "
-                            "(-n) if memory is short")
-                    pool = self._pool()
+                    pool = restart()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -123,3 +124,21 @@ def test_one_pass_gives_every_stage_its_reading_of_a_sentence(
     expect = first.last[inside].mean(axis=0)
     assert np.allclose(vec, expect / np.linalg.norm(expect), atol=1e-5)
     assert not enc.mention(16, 17).any()  # the gap between sentences holds no piece
+
+
+def test_a_broken_adapter_file_is_a_model_error_that_says_how_to_rebuild_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        require_models: Callable[[Exception], None]) -> None:
+    import unspin.encoder as enc
+    from unspin.errors import ModelError
+
+    try:
+        enc.base_model()
+    except ModelError as exc:  # pragma: no cover - the model extra is absent
+        require_models(exc)
+    (tmp_path / "meta.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "adapter.safetensors").write_bytes(b"not a safetensors file")
+    monkeypatch.setattr(enc, "ADAPTER_DIR", tmp_path)
+    monkeypatch.setattr(enc, "_cache", {})
+    with pytest.raises(ModelError, match="unspin train encoder"):
+        enc.load_encoder("fp32")

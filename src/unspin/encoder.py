@@ -222,7 +222,17 @@ def load_encoder(precision: str | None = None, *, adapters: bool = True) -> tupl
                     from safetensors.torch import load_file
                 except ImportError as exc:
                     raise ModelError(f"safetensors is missing; {INSTALL_HINT}") from exc
-                merge_lora(model, load_file(str(ADAPTER_DIR / "adapter.safetensors")))
+                path = ADAPTER_DIR / "adapter.safetensors"
+                try:
+                    merged = merge_lora(model, load_file(str(path)))
+                except Exception as exc:  # a truncated or foreign file: say which, and what to do
+                    raise ModelError(f"the encoder adapters at {path} cannot be read ({exc}); "
+                                     "reinstall unspin or rebuild them with `unspin train "
+                                     "encoder --data ../shared/data/ptc`", path=str(path)) from exc
+                if merged == 0:
+                    raise ModelError(f"the encoder adapters at {path} fit no layer of the base "
+                                     "encoder; rebuild them with `unspin train encoder`",
+                                     path=str(path))
             model.eval()
             if resolved == "bf16":
                 import torch

@@ -39,8 +39,11 @@ def register_extensions() -> None:
     for name in LAYERS:
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
-    if not Doc.has_extension("unspin_warnings"):
-        Doc.set_extension("unspin_warnings", default=None)
+    # Not report layers: the shared encoder pass (pipeline/encoding.py) and the narratives
+    # stage's domain decision (copied into the report as ``narrative_domain``).
+    for name in ("unspin_warnings", "encoding", "narrative_domain"):
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=None)
 
 
 def factory_name(stage: str) -> str:

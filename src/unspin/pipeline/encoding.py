@@ -63,8 +63,9 @@ def document_sentences(doc: Doc) -> list[tuple[int, int]]:
 
 def document_encoding(doc: Doc) -> Encoding:
     """``doc._.encoding``, computed on first use (see the module doc)."""
-    if not Doc.has_extension("encoding"):
-        Doc.set_extension("encoding", default=None)
+    from unspin.pipeline import register_extensions
+
+    register_extensions()
     enc: Encoding | None = doc._.encoding
     if enc is None:
         from unspin.encoder import encode_document

@@ -363,9 +363,6 @@ class TrainedNarratives:
     sentence embeddings from the shared encoder pass (:meth:`predict_embedded`);
     :meth:`predict` encodes loose sentences itself, with the same encoder function."""
 
-    #: The stage passes the shared encoder pass's embeddings (see :func:`find_narratives`).
-    uses_encoder = True
-
     def __init__(self, path: Path = MODEL_DIR) -> None:
         from unspin.encoder import require_encoder
 
@@ -453,8 +450,6 @@ class NarrativeDetector:
     def __init__(self, nlp: Language, name: str, predictor: NarrativePredictor) -> None:
         self.name = name
         self.predictor = predictor
-        if not Doc.has_extension("narrative_domain"):
-            Doc.set_extension("narrative_domain", default=None)
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.narratives, doc._.narrative_domain = find_narratives(doc, self.predictor)

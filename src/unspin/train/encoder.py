@@ -129,13 +129,14 @@ def _tokenise(articles: Sequence[Article], tokenizer: Any, max_length: int) -> _
 
 def _batches(lengths: Sequence[int], batch: int, rng: np.random.Generator | None) -> list[list[int]]:
     """Index batches of similar length (little padding); shuffled when ``rng`` is given."""
-    order = np.argsort(np.asarray(lengths), kind="stable")
-    if rng is not None:
+    if rng is None:
+        order = np.argsort(np.asarray(lengths), kind="stable")
+    else:
         # Sort within chunks of 50 batches after a shuffle: random yet length-grouped.
-        order = rng.permutation(len(lengths))
+        shuffled = rng.permutation(len(lengths))
         chunk = batch * 50
-        order = np.concatenate([sorted(order[i : i + chunk], key=lambda j: lengths[j])
-                                for i in range(0, len(order), chunk)]).astype(np.int64)
+        order = np.concatenate([sorted(shuffled[i : i + chunk], key=lambda j: lengths[j])
+                                for i in range(0, len(shuffled), chunk)]).astype(np.int64)
     groups = [list(map(int, order[i : i + batch])) for i in range(0, len(order), batch)]
     if rng is not None:
         groups = [groups[int(i)] for i in rng.permutation(len(groups))]
@@ -283,11 +284,15 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         if state.get("settings") != _jsonable(settings) or state.get("seed") != seed:
             raise ModelError(f"the checkpoint in {ckpt} is for other settings or another seed; "
                              "remove it to start again")
-        tensors = load_file(str(ckpt / "weights.safetensors"))
-        for i, p in enumerate(lora):
-            p.data.copy_(tensors[f"lora.{i}"])
-        head.load_state_dict({"weight": tensors["head.weight"], "bias": tensors["head.bias"]})
-        opt.load_state_dict(_optim_state(opt, load_file(str(ckpt / "optim.safetensors"))))
+        try:
+            tensors = load_file(str(ckpt / "weights.safetensors"))
+            for i, p in enumerate(lora):
+                p.data.copy_(tensors[f"lora.{i}"])
+            head.load_state_dict({"weight": tensors["head.weight"], "bias": tensors["head.bias"]})
+            opt.load_state_dict(_optim_state(opt, load_file(str(ckpt / "optim.safetensors"))))
+        except Exception as exc:  # a run killed while writing, or files from elsewhere
+            raise ModelError(f"the checkpoint in {ckpt} cannot be read ({exc}); remove it to "
+                             "start again", path=str(ckpt)) from exc
         sched.load_state_dict(state["sched"])
         history = state["history"]
         best = state["best"]

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from unspin.pipeline._attribution.lexicon import (
     HEAD_OF_STATE,
@@ -53,6 +53,54 @@ _LABEL_TYPES: dict[str, ActorType] = {
 _TITLE_DEPS = frozenset({"compound", "amod", "nmod", "poss"})
 _REPORT_LEMMAS = frozenset({"report", "write", "publish", "reveal", "broadcast"})
 _WORD_RE = re.compile(r"[\w-]+")
+#: Ministries' portfolios: "Energy" in "Deputy Energy Minister" is part of a title, not an actor.
+_PORTFOLIOS = frozenset(
+    ["energy", "finance", "foreign", "defense", "defence", "interior", "health", "education",
+     "justice", "trade", "economy", "economic", "agriculture", "transport", "transportation",
+     "labor", "labour", "environment", "culture", "housing", "treasury", "commerce", "home",
+     "homeland", "security", "industry", "science", "digital", "sports", "tourism", "emergency",
+     "emergencies", "infrastructure", "development", "communications", "information"]
+)
+#: Endings of abstract nouns ("Honesty", "Freedom"), which the entity recogniser takes for
+#: names when they open a sentence.
+_ABSTRACT = re.compile(r"(?:ness|ity|ty|ism|ment|ance|ence|tion|sion|dom|ship|hood)$")
+#: Nominal outlets the entity recogniser has no name for: "the state news agency".
+_OUTLET_NOUNS = frozenset(["agency", "media", "television", "tv", "broadcaster", "newspaper",
+                           "outlet", "channel", "wire", "radio", "daily", "paper", "network"])
+_OUTLET_MODIFIERS = frozenset(["news", "state", "state-run", "state-owned", "state-controlled",
+                               "official", "government", "government-run", "local", "national",
+                               "public", "wire", "press"])
+
+
+def _not_a_name(span: Span) -> bool:
+    """A one-word "entity" that is an ordinary word: a portfolio inside a title ("Energy"
+    in "Deputy Energy Minister", "State" in "Secretary of State") or an abstract noun capitalised because it opens a
+    sentence or a quote ("Honesty and integrity …")."""
+    if len(span) != 1:
+        return False
+    tok = span[0]
+    low = tok.lower_
+    if low in _PORTFOLIOS | {"state"}:
+        head = tok.head
+        if tok.dep_ == "compound" and head.lemma_.lower() in ROLE_NOUNS:
+            return True  # "Energy Minister"
+        if tok.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_.lower() in ROLE_NOUNS:
+            return True  # "Secretary of State"
+    doc = tok.doc
+    first = tok.is_sent_start or (tok.i > 0 and doc[tok.i - 1].is_quote and
+                                  (tok.i == 1 or doc[tok.i - 1].is_sent_start or doc[tok.i - 2].is_space
+                                   or doc[tok.i - 2].is_punct))
+    return bool(first and not tok.is_upper and _ABSTRACT.search(low))
+
+
+def _reports(tok: Token) -> bool:
+    """The phrase headed by ``tok`` is what reports: subject of "reports", or the object
+    of "according to"."""
+    if tok.dep_ in {"nsubj", "nsubjpass"} and tok.head.lemma_ in _REPORT_LEMMAS | {"say"}:
+        return True
+    head = tok.head
+    return (tok.dep_ == "pobj" and head.lower_ == "to" and head.i > 0
+            and tok.doc[head.i - 1].lower_ == "according")
 
 
 @dataclass
@@ -163,7 +211,7 @@ def _entity_candidates(doc: Doc) -> list[tuple[Span, ActorType]]:
     for ent in doc.ents:
         label = ent.label_
         span = _trim(ent)
-        if len(span) == 0 or not any(t.is_alpha for t in span):
+        if len(span) == 0 or not any(t.is_alpha for t in span) or _not_a_name(span):
             continue
         if ent[0].text == "The" and span.start == ent.start + 1 and _is_outlet_name(ent.text):
             span = ent  # "The Daily Beast": the article is part of the outlet's name
@@ -189,6 +237,17 @@ def _entity_candidates(doc: Doc) -> list[tuple[Span, ActorType]]:
             phrase = doc[start : tok.i + 1]
             if _is_outlet_name(phrase.text) and not any(t.i in taken for t in phrase):
                 out.append((phrase, "outlet"))
+    # nominal outlets: "according to the state news agency", "state media reported"
+    for tok in doc:
+        if tok.lower_ not in _OUTLET_NOUNS or tok.pos_ != "NOUN" or tok.i in taken or not _reports(tok):
+            continue
+        mods = [c for c in tok.children if c.dep_ in {"compound", "amod"} and c.i < tok.i]
+        if not any(m.lower_ in _OUTLET_MODIFIERS for m in mods):
+            continue
+        start = min(m.i for m in mods)
+        phrase = doc[start : tok.i + 1]
+        if not any(t.i in taken for t in phrase):
+            out.append((phrase, "outlet"))
     return out
 
 

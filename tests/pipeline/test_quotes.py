@@ -210,3 +210,37 @@ def test_a_verb_of_saying_with_an_object_is_an_indirect_attribution(nlp: Languag
     assert lament.kind == "indirect"
     assert _text(doc, lament) == "the new tolls"
     assert all(_speaker(actors, q) == "Maria Lopez" for q in quotes)
+
+
+def test_a_nested_attribution_is_kept_within_the_outer_one_and_reaches_us_through_it(nlp: Language) -> None:
+    text = "Ilse Brandt said that the engineers claimed the bridge was safe."
+    _, actors, quotes = _run(nlp, text)
+    names = {a.id: a.name for a in actors}
+    by_cue = {text[q.cue.start:q.cue.end]: q for q in quotes if q.cue is not None}
+    assert set(by_cue) >= {"said", "claimed"}
+    assert by_cue["claimed"].within == by_cue["said"].id
+    assert [names.get(v) for v in by_cue["claimed"].via] == ["Ilse Brandt"]
+
+
+def test_according_to_a_nominal_outlet_puts_it_in_via(nlp: Language) -> None:
+    text = ("Deputy Transport Minister Oleg Varga told reporters that the tolls had been "
+            "\"a gift to smugglers\", according to the state news agency.")
+    _, actors, quotes = _run(nlp, text)
+    names = {a.id: a.name for a in actors}
+    assert "Transport" not in names.values()
+    told = [q for q in quotes if q.cue is not None and text[q.cue.start:q.cue.end] == "told"]
+    assert told and names[told[0].speaker or ""] == "Oleg Varga"
+    assert [names[v] for v in told[0].via] == ["state news agency"]
+    mixed = [q for q in quotes if q.kind == "mixed"]
+    assert mixed and mixed[0].speaker == told[0].speaker
+
+
+def test_an_opening_outlet_covers_only_what_it_reported(nlp: Language) -> None:
+    text = ("The Lakeside Herald reports that Governor Lena Roth said she would veto the budget.\n"
+            "\"The numbers do not add up,\" Roth said.\n"
+            "\"She is wrong,\" said Paul Dent, the treasurer, in an interview with us.")
+    _, actors, quotes = _run(nlp, text)
+    names = {a.id: a.name for a in actors}
+    by_speaker = {names.get(q.speaker or ""): q for q in quotes if q.kind == "direct"}
+    assert [names[v] for v in by_speaker["Lena Roth"].via] == ["The Lakeside Herald"]
+    assert by_speaker["Paul Dent"].via == []

@@ -27,15 +27,26 @@ Rule-based on spaCy's dependency parse (``en_core_web_sm``) and the ``actors`` l
   attribution around it (or of the nearest one before it). A quoted sentence with no cue
   of its own continues the direct attribution just before it (same paragraph or the one
   before); the paragraph convention links parts of one quote.
-* **Reporting chains.** "…, The Daily Beast reports" and "according to Reuters" around an
-  attribution put that outlet in the inner attribution's ``via`` instead of making the
-  outlet a speaker; an outlet reporting in the article's opening paragraph covers every
-  attribution in the article.
+* **Reporting chains.** "…, The Daily Beast reports" and "according to Reuters" (or "the
+  state news agency") around an attribution put that outlet in the inner attribution's
+  ``via`` instead of making the outlet a speaker; an outlet reporting in the article's
+  opening paragraph covers the attributions of the people its report names, anywhere in
+  the article, and not those of others the article quotes.
+* **Nesting.** "A said that B claimed …": B's attribution is kept inside A's (``within``,
+  and A in B's ``via``), not dropped.
 * **Addressee** is the person told / urged / asked, or the "to X" of a cue, a letter or a
   message ("In a letter delivered to … Guterres"); **channel** the "letter", "interview",
   "statement"… the words came through.
 
-Confidence is a fixed prior per rule (direct with a cue 0.9, continuation 0.8, indirect
+**Learned tagger, fused.** ``find_quotes(method="fused")`` (what the stage runs when the
+tagger artifact is installed) adds the PolNeAR-trained span tagger
+(:mod:`unspin.pipeline._attribution.tagger`) over the shared encoder pass and fuses the two
+(:mod:`unspin.pipeline._attribution.fuse`): the tagger's exact spans and the attributions
+only it finds (nominal cues, beliefs, intentions), the rules' speaker, addressee, channel,
+``via`` and the attributions only they find. Every quote has a ``cue_class``
+(:mod:`unspin.pipeline._attribution.classes`) and says which finder found it (``found_by``).
+
+Confidence (rules) is a fixed prior per rule (direct with a cue 0.9, continuation 0.8, indirect
 speech 0.75, mixed inside an attribution 0.7, thought, finding or "Name:" 0.6,
 impression 0.5, a quote with a guessed speaker 0.4, a mixed quote with none 0.3), not a
 calibrated probability.
@@ -61,7 +72,7 @@ from unspin.pipeline.actors import actor_at, find_actors
 from unspin.report import Actor, Quote, Warning_
 from unspin.report import Span as ReportSpan
 
-__all__ = ["QuoteAttributor", "find_quotes"]
+__all__ = ["METHODS", "QuoteAttributor", "find_quotes", "rule_quotes"]
 
 #: Verbs whose object is, in practice, a clause misread by the parser.
 _CLAUSE_VERBS = frozenset({"say", "claim", "argue", "insist", "believe", "think", "contend", "maintain"})
@@ -337,7 +348,9 @@ def _according_to(ctx: _Context) -> list[_Attr]:
         content = [max(parts, key=lambda p: p[1] - p[0])]
         speaker = ctx.speaker_of(src[0], src[1], pobj)
         cue = (tok.idx, to.idx + len(to))
-        out.append(_Attr(cue, tok.i, src, content, "indirect", speaker, 0.75, sent=ctx.sent_of[tok.i], lemma="according to"))
+        attr = _Attr(cue, tok.i, src, content, "indirect", speaker, 0.75, sent=ctx.sent_of[tok.i], lemma="according to")
+        attr.outlet_report = speaker is not None and ctx.actor_type.get(speaker) == "outlet"
+        out.append(attr)
     return out
 
 
@@ -640,10 +653,13 @@ def _resolve(ctx: _Context, attrs: list[_Attr]) -> list[_Attr]:
         outers = [b for b in attrs if b is not a and a.cue is not None and _in_any(a.cue[0], b.content)]
         if outers:
             outer = outers[0]
-            if outer.outlet_report and outer.speaker is not None:
+            if outer.speaker is not None and outer.speaker != a.speaker:
+                # an outlet's report is a reporting chain; "A said that B claimed …" nests
+                # B's attribution inside A's (``Quote.within``, set by ``fuse.nest``), and
+                # B's words reach us through A
                 a.via = [outer.speaker, *a.via]
-            else:
-                continue  # an attribution inside another's content (PolNeAR marks the outer one)
+            elif not outer.outlet_report:
+                continue  # the same speaker's words inside their own: one attribution
         inner = [b for b in attrs if b is not a and b.cue is not None and _in_any(b.cue[0], a.content)]
         if inner and a.outlet_report:
             continue  # the outlet is a reporting chain, not a speaker
@@ -653,11 +669,20 @@ def _resolve(ctx: _Context, attrs: list[_Attr]) -> list[_Attr]:
     for a in keep:
         if a.source is None and a.inherited is not None:
             a.source = a.inherited
-    # an outlet reporting in the opening paragraph covers the whole article
+    # an outlet reporting in the opening paragraph ("…, as The Daily Beast reports") covers
+    # what it reported: the attributions of the people its report names or quotes, anywhere
+    # in the article, and every attribution in that paragraph -- not the quotes of other people
+    # the article gathered itself
     opening = [b for b in attrs if b.outlet_report and b.sent <= 2 and b.speaker is not None and b not in keep]
     for b in opening:
+        reported = {a.speaker for a in keep if a.speaker is not None and b.speaker in a.via}
+        reported |= {act.id for act in ctx.actors if act.id != b.speaker and any(
+            _in_any(m.start, b.content) for m in act.mentions)}
         for a in keep:
-            if a.speaker != b.speaker and b.speaker not in a.via:
+            if a.speaker == b.speaker or b.speaker in a.via:
+                continue
+            same_para = a.cue is not None and b.cue is not None and ctx.para(a.cue[0]) == ctx.para(b.cue[0])
+            if same_para or (a.speaker is not None and a.speaker in reported):
                 a.via = [b.speaker, *a.via] if b.speaker is not None else a.via
     return keep
 
@@ -731,8 +756,9 @@ def _attach_quotes(ctx: _Context, attrs: list[_Attr]) -> tuple[list[_Attr], list
     return attrs, mixed
 
 
-def find_quotes(doc: Doc, actors: list[Actor] | None = None) -> tuple[list[Quote], list[Warning_]]:
-    """Attributions in ``doc`` as report quotes, plus warnings for skipped quotation marks.
+def rule_quotes(doc: Doc, actors: list[Actor] | None = None) -> tuple[list[Quote], list[Warning_]]:
+    """The rules' attributions in ``doc`` as report quotes (ids not yet numbered), plus
+    warnings for skipped quotation marks.
 
     ``actors`` defaults to ``doc._.actors`` (computed here when the actors stage did not run).
     """
@@ -745,7 +771,7 @@ def find_quotes(doc: Doc, actors: list[Actor] | None = None) -> tuple[list[Quote
     attrs = _verb_attributions(ctx) + _according_to(ctx) + _colon_attributions(ctx) + _seem_attributions(ctx)
     attrs = _resolve(ctx, attrs)
     attrs, mixed = _attach_quotes(ctx, attrs)
-    rows: list[tuple[int, Quote]] = []
+    rows: list[Quote] = []
 
     def span(p: tuple[int, int] | None) -> ReportSpan | None:
         return None if p is None else ReportSpan(start=p[0], end=p[1])
@@ -753,33 +779,85 @@ def find_quotes(doc: Doc, actors: list[Actor] | None = None) -> tuple[list[Quote
     for a in attrs:
         for k, c in enumerate(a.content):
             conf = a.confidence if k == 0 or a.confidence < 0.8 else 0.8
-            rows.append((c[0], Quote(
+            rows.append(Quote(
                 id="", kind=a.kind, content=ReportSpan(start=c[0], end=c[1]), cue=span(a.cue),  # type: ignore[arg-type]
                 source=span(a.source), speaker=a.speaker, addressee=a.addressee, via=a.via,
                 channel=a.channel, confidence=conf,
-            )))
+            ))
     for q, owner in mixed:
         a0, b0 = q.start, q.end
-        rows.append((a0, Quote(
+        rows.append(Quote(
             id="", kind="mixed", content=ReportSpan(start=a0, end=b0),
             cue=span(owner.cue) if owner else None, source=span(owner.source) if owner else None,
             speaker=owner.speaker if owner else None, addressee=owner.addressee if owner else None,
             via=list(owner.via) if owner else [], channel=owner.channel if owner else None,
             confidence=0.7 if owner and owner.speaker else 0.3,
-        )))
-    rows.sort(key=lambda r: (r[0], r[1].kind))
-    quotes = [q.model_copy(update={"id": f"q{n}"}) for n, (_, q) in enumerate(rows, start=1)]
-    return quotes, warnings
+        ))
+    return rows, warnings
+
+
+#: ``find_quotes(method=…)``: the rules alone, the learned tagger alone, or both fused.
+METHODS = ("fused", "rules", "tagger")
+
+
+def find_quotes(doc: Doc, actors: list[Actor] | None = None, *,
+                method: str = "rules") -> tuple[list[Quote], list[Warning_]]:
+    """Attributions in ``doc`` as report quotes (numbered ``q1``… in text order), plus warnings.
+
+    ``method`` (:data:`METHODS`): ``"rules"`` needs only the parse; ``"tagger"`` and
+    ``"fused"`` also read the shared encoder pass (``doc._.encoding``, computed if absent)
+    and the tagger artifact (:mod:`unspin.pipeline._attribution.tagger`).
+    """
+    from unspin.pipeline._attribution.classes import cue_class
+    from unspin.pipeline._attribution.fuse import SHIPPED, fuse, nest
+
+    if actors is None:
+        actors = doc._.actors if Doc.has_extension("actors") and doc._.actors is not None else find_actors(doc)
+    rules, warnings = rule_quotes(doc, actors)
+    if method == "rules":
+        found = [q.model_copy(update={"cue_class": cue_class(doc, (q.cue.start, q.cue.end) if q.cue else None)})
+                 for q in rules]
+    else:
+        from unspin.pipeline._attribution.tagger import load_tagger
+
+        tagged = load_tagger().tag(doc)
+        found = fuse(doc, actors, rules if method == "fused" else [], tagged, **SHIPPED)
+    found.sort(key=lambda q: (q.content.start, q.kind, q.content.end))
+    quotes = [q.model_copy(update={"id": f"q{n}"}) for n, q in enumerate(found, start=1)]
+    return nest(quotes), warnings
 
 
 class QuoteAttributor:
-    """spaCy component: sets ``doc._.quotes`` and appends warnings to ``doc._.unspin_warnings``."""
+    """spaCy component: sets ``doc._.quotes`` and appends warnings to ``doc._.unspin_warnings``.
 
-    def __init__(self, nlp: Language, name: str) -> None:
+    ``method`` ``"auto"`` (the default) fuses the rules with the learned tagger when its
+    artifact and the encoder are installed, and falls back to the rules alone with a
+    warning (W302) on every document when they are not."""
+
+    def __init__(self, nlp: Language, name: str, method: str = "auto") -> None:
+        from unspin.errors import ConfigError, UnspinError
+
         self.name = name
+        if method not in (*METHODS, "auto"):
+            raise ConfigError(f"unknown quotes method {method!r}; choose from auto, {', '.join(METHODS)}")
+        self.fallback: str | None = None
+        if method == "auto":
+            method = "fused"
+            try:
+                from unspin.pipeline._attribution.tagger import load_tagger, tagger_available
+
+                if not tagger_available():
+                    raise FileNotFoundError("no tagger artifact in unspin/models/attribution")
+                load_tagger()
+            except (ImportError, OSError, UnspinError) as exc:
+                method = "rules"
+                self.fallback = f"quotes: rules only, the attribution tagger is not available ({exc})"
+        self.method = method
 
     def __call__(self, doc: Doc) -> Doc:
-        quotes, warnings = find_quotes(doc)
+        quotes, warnings = find_quotes(doc, method=self.method)
+        if self.fallback:
+            warnings = [Warning_(code="W302", message=self.fallback), *warnings]
         doc._.quotes = quotes
         if warnings:
             if doc._.unspin_warnings is None:
@@ -789,7 +867,8 @@ class QuoteAttributor:
 
 
 @Language.factory(
-    "unspin_quotes", requires=["token.dep"], assigns=["doc._.quotes"]
+    "unspin_quotes", requires=["token.dep"], assigns=["doc._.quotes"],
+    default_config={"method": "auto"},
 )
-def make_quote_attributor(nlp: Language, name: str) -> QuoteAttributor:
-    return QuoteAttributor(nlp, name)
+def make_quote_attributor(nlp: Language, name: str, method: str) -> QuoteAttributor:
+    return QuoteAttributor(nlp, name, method)

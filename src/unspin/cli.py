@@ -176,7 +176,7 @@ def _task_module(group: str, task: str, tasks: tuple[str, ...]) -> object:
 def eval_(
     task: Annotated[str, typer.Argument(help="extraction, quotes, techniques, narratives or roles")],
     data: Annotated[Path, typer.Option(help="The task's corpus folder (see ../shared/data/README.md).")],
-    split: Annotated[str | None, typer.Option(help="Split to score, where the corpus has them.")] = None,
+    split: Annotated[str | None, typer.Option(help="Split to score, where the corpus has them (quotes: dev, train, or tune, the part of train the tagger's training holds out).")] = None,
 ) -> None:
     """Score a stage on its public benchmark, beside a baseline run in the same call."""
     from unspin.eval import TASKS
@@ -189,7 +189,7 @@ def eval_(
 
 @app.command()
 def train(
-    task: Annotated[str, typer.Argument(help="encoder (first), then techniques, narratives or roles")],
+    task: Annotated[str, typer.Argument(help="encoder (first), then techniques, narratives, roles or attribution")],
     data: Annotated[Path, typer.Option(help="The task's training corpus folder.")],
     out: Annotated[Path | None, typer.Option(help="Artifact folder (default: the shipped one).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; training is deterministic given it.")] = 0,

@@ -19,7 +19,8 @@ annotation file whose annotator id sorts first, so every article counts once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,3 +121,14 @@ def read_split(data: Path, split: str, limit: int | None = None) -> Iterator[Gol
             continue
         text = text_path.read_text(encoding="utf-8")
         yield GoldArticle(name, text, parse_ann(anns[name].read_text(encoding="utf-8")))
+
+
+def fit_tune_names(names: Sequence[str], every: int = 10) -> tuple[list[str], list[str]]:
+    """PolNeAR train names into (fit, tune): tune is the names whose SHA-1 falls in one
+    ``every``-th of the range (stable, whatever else is in the folder)."""
+    fit: list[str] = []
+    tune: list[str] = []
+    for n in names:
+        h = int(hashlib.sha1(f"unspin-polnear-tune:{n}".encode()).hexdigest()[:8], 16)
+        (tune if h % every == 0 else fit).append(n)
+    return fit, tune

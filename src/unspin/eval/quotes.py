@@ -38,7 +38,7 @@ reports how many did.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,11 +46,11 @@ from rich.console import Console
 from rich.table import Table
 from spacy.tokens import Doc
 
-from unspin.eval.polnear import Fragments, GoldArticle, read_split
+from unspin.eval.polnear import Fragments, GoldArticle, fit_tune_names, read_split
 from unspin.pipeline._attribution.lexicon import SPEECH_VERBS
 from unspin.report import Quote
 
-__all__ = ["Attribution", "quotes_to_attributions", "run", "score"]
+__all__ = ["SYSTEMS", "Attribution", "quotes_to_attributions", "run", "score"]
 
 _QUOTE_CHARS = "\"“”„«»'‘’`"
 
@@ -81,7 +81,7 @@ def quotes_to_attributions(text: str, quotes: list[Quote]) -> list[Attribution]:
     groups: dict[tuple[int, int], list[Quote]] = {}
     out: list[Attribution] = []
     for q in quotes:
-        if q.kind == "mixed":
+        if q.kind == "mixed" or q.within is not None:
             continue
         if q.cue is None:
             out.append(Attribution(_norm(text, [(q.content.start, q.content.end)]), (), ()))
@@ -233,78 +233,146 @@ def textacy_attributions(doc: Doc) -> list[Attribution]:
     return out
 
 
-def score(data: Path, split: str, *, limit: int | None = None) -> tuple[dict[str, float], Scorer, Scorer, int, int]:
-    """Score our stage and the textacy baseline on a PolNeAR split.
+#: The systems ``unspin eval quotes`` scores, in table order: the rules alone, the tagger
+#: alone, the two fused as the stage ships it ("fused", ``fuse.SHIPPED``) and with the other
+#: fusion choices, and the textacy baseline.
+SYSTEMS = ("rules", "tagger", "fused", "fused-keep-all", "fused-keep-direct", "fused-keep-none",
+           "fused-rule-spans", "fused-rule-content", "textacy")
+#: ``fuse`` settings of each fused system (see :mod:`unspin.pipeline._attribution.fuse`).
+_FUSIONS: dict[str, dict[str, str]] = {
+    "fused-keep-all": {"keep_rules": "all", "prefer": "tagger"},
+    "fused-keep-direct": {"keep_rules": "direct", "prefer": "tagger"},
+    "fused-keep-none": {"keep_rules": "none", "prefer": "tagger"},
+    "fused-rule-spans": {"keep_rules": "all", "prefer": "rules"},
+    "fused-rule-content": {"keep_rules": "all", "prefer": "content-rules"},
+}
 
-    Returns (figures, ours, baseline, docs, baseline failures). ``figures`` holds
-    ``<subset>.<role>.<mode>.<p|r|f1>`` for ours, the same with a ``textacy.`` prefix, and
-    ``speed.ratio``: the time our two stages take over the backbone's parse time.
+
+def _articles(data: Path, split: str, limit: int | None) -> Iterable[GoldArticle]:
+    """``dev``/``train`` as PolNeAR cuts them; ``tune`` is the part of train the tagger's
+    training holds out (:func:`unspin.eval.polnear.fit_tune_names`)."""
+    if split != "tune":
+        yield from read_split(data, split, limit=limit)
+        return
+    names = list(read_split(data, "train"))
+    _, tune = fit_tune_names([a.name for a in names])
+    chosen = [a for a in names if a.name in set(tune)]
+    yield from chosen[:limit] if limit is not None else chosen
+
+
+def score(data: Path, split: str, *, limit: int | None = None,
+          tagger: bool = True) -> tuple[dict[str, float], dict[str, Scorer], int, int]:
+    """Score the rules, the tagger, the fused systems and the textacy baseline on a PolNeAR
+    split (``tagger=False``: the rules and textacy only).
+
+    Returns (figures, scorers by system, docs, baseline failures). ``figures`` holds
+    ``<system>.<subset>.<role>.<mode>.<p|r|f1>`` and ``<system>.direct.recall``, plus
+    ``speed.ratio``: what actors + attribution (rules, tagger head, fusion) take over the
+    backbone's parse, on top of the shared encoder pass (``speed.encoder_ratio``: that
+    pass over the parse; it is shared with the techniques, narratives and roles stages).
     """
     from unspin.backbone import load_backbone
     from unspin.pipeline import register_extensions
+    from unspin.pipeline._attribution.fuse import SHIPPED, fuse, nest
     from unspin.pipeline.actors import find_actors
-    from unspin.pipeline.quotes import find_quotes
+    from unspin.pipeline.encoding import document_encoding
+    from unspin.pipeline.quotes import rule_quotes
 
     register_extensions()
     nlp = load_backbone()
-    ours, base = Scorer(), Scorer()
+    systems = [s for s in SYSTEMS if tagger or s in ("rules", "textacy")]
+    scorers = {s: Scorer() for s in systems}
+    tag = None
+    if tagger:
+        from unspin.pipeline._attribution.tagger import load_tagger
+
+        tag = load_tagger()
     failures = 0
     n = 0
-    t_parse = t_ours = 0.0
-    for article in read_split(data, split, limit=limit):
+    t_parse = t_ours = t_enc = 0.0
+
+    def numbered(quotes: list[Quote]) -> list[Quote]:
+        quotes = sorted(quotes, key=lambda q: (q.content.start, q.kind, q.content.end))
+        return nest([q.model_copy(update={"id": f"q{k}"}) for k, q in enumerate(quotes, 1)])
+
+    for article in _articles(data, split, limit):
         t0 = time.perf_counter()
         doc = nlp(article.text)
         t1 = time.perf_counter()
         actors = find_actors(doc)
-        quotes, _ = find_quotes(doc, actors)
+        rules, _ = rule_quotes(doc, actors)
         t2 = time.perf_counter()
         t_parse += t1 - t0
         t_ours += t2 - t1
         gold = gold_attributions(article)
-        ours.add(doc, quotes_to_attributions(doc.text, quotes), gold)
+        scorers["rules"].add(doc, quotes_to_attributions(doc.text, numbered(rules)), gold)
+        if tag is not None:
+            t3 = time.perf_counter()
+            document_encoding(doc)
+            t4 = time.perf_counter()
+            tagged = tag.tag(doc)
+            fused = fuse(doc, actors, rules, tagged, **SHIPPED)
+            numbered(fused)
+            t5 = time.perf_counter()
+            t_enc += t4 - t3
+            t_ours += t5 - t4
+            scorers["fused"].add(doc, quotes_to_attributions(doc.text, numbered(fused)), gold)
+            only = fuse(doc, actors, [], tagged)
+            scorers["tagger"].add(doc, quotes_to_attributions(doc.text, numbered(only)), gold)
+            for system, settings in _FUSIONS.items():
+                qs = fuse(doc, actors, rules, tagged, **settings)
+                scorers[system].add(doc, quotes_to_attributions(doc.text, numbered(qs)), gold)
         try:
             baseline = textacy_attributions(doc)
         except Exception:  # textacy raises on unbalanced quotation marks
             failures += 1
             baseline = []
-        base.add(doc, baseline, gold)
+        scorers["textacy"].add(doc, baseline, gold)
         n += 1
-    figures = ours.figures()
-    figures.update(base.figures("textacy."))
+    figures: dict[str, float] = {}
+    for system, sc in scorers.items():
+        figures.update(sc.figures(f"{system}."))
     figures["speed.ratio"] = t_ours / t_parse if t_parse else 0.0
+    figures["speed.encoder_ratio"] = t_enc / t_parse if t_parse else 0.0
     figures["docs"] = float(n)
     figures["textacy.failures"] = float(failures)
-    return figures, ours, base, n, failures
+    return figures, scorers, n, failures
 
 
-def _table(title: str, figures: dict[str, float], subset: str) -> Table:
+def _table(title: str, figures: dict[str, float], subset: str, systems: Sequence[str]) -> Table:
     table = Table(title=title)
-    table.add_column("system")
+    table.add_column("system", no_wrap=True)
     table.add_column("role")
     for mode in ("exact", "overlap"):
         for m in ("P", "R", "F1"):
             table.add_column(f"{mode} {m}", justify="right")
-    for system, prefix in (("unspin", ""), ("textacy", "textacy.")):
+    for system in systems:
         for role in ("content", "source", "cue", "attribution"):
             row = [system, role]
             for mode in ("exact", "overlap"):
                 for m in ("p", "r", "f1"):
-                    row.append(f"{figures.get(f'{prefix}{subset}.{role}.{mode}.{m}', 0.0):.3f}")
-            table.add_row(*row)
+                    row.append(f"{figures.get(f'{system}.{subset}.{role}.{mode}.{m}', 0.0):.3f}")
+            table.add_row(*row, end_section=role == "attribution")
     return table
 
 
 def run(data: Path, *, split: str | None, console: Console, limit: int | None = None) -> dict[str, float]:
     """Print PolNeAR scores (all attributions, speech attributions, direct-quote recall)
-    for unspin and textacy; return the headline figures."""
+    for the rules, the tagger, the fused systems and textacy; return the figures."""
+    from unspin.pipeline._attribution.tagger import tagger_available
+
     split = split or "dev"
-    figures, _ours, _base, n, failures = score(data, split, limit=limit)
-    console.print(f"PolNeAR {split}: {n} articles")
-    console.print(_table("all attributions", figures, "all"))
-    console.print(_table("speech attributions (cue is a verb of saying or 'according to')", figures, "speech"))
-    console.print(
-        f"direct-quote recall: unspin {figures['direct.recall']:.3f}, "
-        f"textacy {figures['textacy.direct.recall']:.3f}; textacy raised on {failures} of {n} articles"
-    )
-    console.print(f"actors+quotes time / backbone parse time: {figures['speed.ratio']:.3f}")
+    has_tagger = tagger_available()
+    figures, scorers, n, failures = score(data, split, limit=limit, tagger=has_tagger)
+    systems = list(scorers)
+    console.print(f"PolNeAR {split}: {n} articles" + ("" if has_tagger else
+                  " (no attribution tagger installed: rules and textacy only)"))
+    console.print(_table("all attributions", figures, "all", systems))
+    console.print(_table("speech attributions (cue is a verb of saying or 'according to')", figures,
+                         "speech", systems))
+    console.print("direct-quote recall: " + ", ".join(
+        f"{s} {figures[f'{s}.direct.recall']:.3f}" for s in systems)
+        + f"; textacy raised on {failures} of {n} articles")
+    console.print(f"actors + attribution time / backbone parse time: {figures['speed.ratio']:.3f} "
+                  f"(on top of the shared encoder pass: {figures['speed.encoder_ratio']:.3f})")
     return figures

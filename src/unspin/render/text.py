@@ -46,10 +46,10 @@ def summary(report: Report | dict[str, Any]) -> Group:
         parts.append(t)
         if r.quotes:
             q = Table(title="Quotes")
-            for col in ("kind", "speaker", "via", "content"):
+            for col in ("kind", "class", "speaker", "via", "content"):
                 q.add_column(col, overflow="fold")
             for quote in r.quotes[:15]:
-                q.add_row(quote.kind, names.get(quote.speaker or "", "?"),
+                q.add_row(quote.kind, quote.cue_class, names.get(quote.speaker or "", "?"),
                           " → ".join(names.get(v, v) for v in quote.via),
                           r.text[quote.content.start:quote.content.end][:140])
             parts.append(q)

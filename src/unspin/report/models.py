@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 class _Model(BaseModel):
@@ -57,9 +57,24 @@ class Actor(_Model):
     mentions: list[Span] = Field(default_factory=list)
 
 
+#: What an attribution's cue says the source did: said it, believes it (thinks, knows, feels,
+#: fears), intends it (wants, plans, seeks, decides), perceived it (sees, hears, seems), found
+#: it (a poll shows, a study finds) or something else PolNeAR counts as an attribution.
+CueClass = Literal["speech", "belief", "intention", "perception", "finding", "other"]
+
+
 class Quote(_Model):
+    """One attribution, or one passage of it: an attribution whose content comes in several
+    fragments (a quote split by "he said", several sentences) is one entry per fragment,
+    all with the same ``cue``."""
+
     id: str
-    kind: Literal["direct", "mixed", "indirect"]
+    kind: Literal["direct", "mixed", "indirect"] = Field(
+        description="direct: a quoted passage; mixed: a quoted fragment inside the reporter's "
+                    "sentence; indirect: the source's point in the reporter's words")
+    cue_class: CueClass = Field(
+        default="speech", description="what the cue says the source did (speech, belief, "
+        "intention, perception, finding, other); keep to 'speech' for who-said-what")
     content: Span
     cue: Span | None = None
     source: Span | None = None
@@ -67,6 +82,12 @@ class Quote(_Model):
     addressee: str | None = Field(default=None, description="an `actors[].id`")
     via: list[str] = Field(default_factory=list, description="actor ids, outermost first")
     channel: str | None = None
+    within: str | None = Field(default=None, description="the `quotes[].id` whose content holds "
+                               "this attribution (\"A said that B claimed …\": B's is within A's)")
+    found_by: list[Literal["rules", "tagger"]] = Field(
+        default_factory=lambda: ["rules"],  # type: ignore[arg-type]
+        description="which attribution finders found it: the "
+        "rules, the learned tagger or both (boundaries then come from the tagger)")
     confidence: float = Field(ge=0.0, le=1.0)
 
 

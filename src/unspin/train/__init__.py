@@ -9,4 +9,4 @@ location under ``unspin/models/<task>/``) with its provenance (data hash, code c
 settings, held-out metrics) and returns the artifact's folder.
 """
 
-TASKS = ("encoder", "techniques", "narratives", "roles")
+TASKS = ("encoder", "techniques", "narratives", "roles", "attribution")

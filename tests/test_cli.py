@@ -59,6 +59,17 @@ def test_bad_files_give_a_coded_message_and_exit_code_2(
     assert out == ""
 
 
+def test_a_page_with_a_title_and_a_nav_bar_is_no_article(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "page.html"
+    path.write_text("<html><head><title>x</title></head><body><nav><a href='/'>Home</a></nav>"
+                    "</body></html>", encoding="utf-8")
+    code, out, err = run(["analyze", str(path), *FOUNDATION], capsys)
+    assert code == 2
+    assert "[E104]" in err and "Traceback" not in err
+    assert out == ""
+
+
 def test_a_refused_url_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["analyze", "http://127.0.0.1:9/", *FOUNDATION], capsys)
     assert code == 2 and "[E111]" in err and "--allow-private" in err

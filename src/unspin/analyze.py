@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from unspin.article import Article
 from unspin.clean import clean
@@ -17,9 +18,11 @@ from unspin.errors import PipelineError, UnspinError
 from unspin.ingest import from_string
 from unspin.lang import detect_language
 from unspin.options import DEFAULT_OPTIONS, Options
-from unspin.pipeline import Pipeline, build_pipeline
 from unspin.report.build import build_report
 from unspin.report.models import Report, Warning_
+
+if TYPE_CHECKING:
+    from unspin.pipeline import Pipeline
 
 __all__ = ["Analyzer", "analyze"]
 
@@ -36,6 +39,8 @@ class Analyzer:
     def pipeline(self) -> Pipeline:
         with self._lock:
             if self._pipeline is None:
+                from unspin.pipeline import build_pipeline  # spaCy loads here, not at import
+
                 self._pipeline = build_pipeline(self.options)
             return self._pipeline
 

@@ -105,3 +105,20 @@ def test_with_the_default_stages_the_rows_are_those_of_a_single_analysis(
     for table, table_rows in expected.items():
         want = pa.Table.from_pylist(table_rows, schema=SCHEMAS[table])
         assert sorted_rows(read_table(tmp_path / "out", table)) == sorted_rows(want), table
+
+
+def test_a_page_with_no_article_is_a_failure_row_and_the_run_goes_on(
+        tmp_path: Path, plumbing: Options) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "nav.html").write_text(
+        "<html><head><title>x</title></head><body><nav><a href='/'>Home</a></nav></body></html>",
+        encoding="utf-8")
+    (folder / "story.txt").write_text("The council met on Monday to vote on the bridge.",
+                                      encoding="utf-8")
+    result = run_batch(BatchConfig(inputs=(str(folder),), out=tmp_path / "out", options=plumbing,
+                                   workers=0, max_failure_ratio=1.0), _quiet())
+    failures = read_table(tmp_path / "out", "failures").to_pylist()
+    assert [f["code"] for f in failures] == ["E104"]
+    assert read_table(tmp_path / "out", "articles").num_rows == 1
+    assert result.exit_code == 0

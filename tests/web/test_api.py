@@ -141,6 +141,34 @@ def test_chunked_body_over_the_cap_is_413(analyzer: Analyzer) -> None:
     assert_error(response, 413, "E103", "InputTooLargeError")
 
 
+def test_html_with_no_article_is_a_coded_422(client: TestClient) -> None:
+    page = "<html><head><title>x</title></head><body><nav><a href='/'>Home</a></nav></body></html>"
+    response = client.post("/api/analyze", json={"html": page})
+    assert_error(response, 422, "E104", "NoArticleTextError")
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_client_that_sends_its_whole_body_first_still_reads_the_413(live_server: str,
+                                                                       chunked: bool) -> None:
+    """urllib writes all 12 MB before it reads a byte of the answer (no Expect:
+    100-continue); the server must take the body in, not reset the connection."""
+    import urllib.error
+    import urllib.request
+
+    body = b'{"text": "' + b"a" * (12 * 1024 * 1024) + b'"}'
+    data: Any = iter([body[i:i + 65536] for i in range(0, len(body), 65536)]) if chunked else body
+    headers = {"Content-Type": "application/json"}
+    if chunked:
+        headers["Transfer-Encoding"] = "chunked"
+    request = urllib.request.Request(f"{live_server}/api/analyze", data=data, headers=headers,
+                                     method="POST")
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=60)
+    assert caught.value.code == 413
+    error = json.loads(caught.value.read())
+    assert error["code"] == "E103"
+
+
 def test_default_cap_is_ten_megabytes(client: TestClient) -> None:
     response = client.post("/api/analyze", content=b" " * (10 * 1024 * 1024 + 1),
                            headers={"content-type": "application/json"})
@@ -347,7 +375,8 @@ def test_models_load_once_at_startup(article: str, monkeypatch: pytest.MonkeyPat
         builds.append(options)
         return analyzer.pipeline
 
-    module = importlib.import_module("unspin.analyze")  # (the package re-exports a function)
+    # the analyzer imports build_pipeline when it first needs it (spaCy loads only then)
+    module = importlib.import_module("unspin.pipeline")
     monkeypatch.setattr(module, "build_pipeline", counting_build)
     app = create_app(options=Options(stages=()))
     with TestClient(app) as c:

@@ -68,7 +68,9 @@ class LocalEngine:
 
     def _pool(self) -> ProcessPoolExecutor:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["unspin.batch.worker"])
+        # spaCy (unspin.pipeline) is imported once in the fork server and shared by every
+        # worker it forks; ``import unspin`` itself no longer loads it (fast start).
+        ctx.set_forkserver_preload(["unspin.batch.worker", "unspin.pipeline"])
         return ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
                                    initargs=(self.options,))
 

@@ -12,12 +12,14 @@ import ipaddress
 import socket
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-
-import httpx
 
 from unspin.errors import BlockedURLError, FetchError, InputTooLargeError
 from unspin.options import Options
+
+if TYPE_CHECKING:
+    import httpx
 
 Resolver = Callable[[str], list[str]]
 
@@ -74,6 +76,8 @@ def fetch(url: str, options: Options, *, transport: httpx.BaseTransport | None =
           resolver: Resolver = resolve) -> tuple[bytes, str, str | None]:
     """``(body, final_url, charset)`` for ``url``; follows redirects by hand, re-checking each."""
     deadline = time.monotonic() + options.fetch_timeout
+    import httpx  # here, not at import: a command that fetches nothing never loads it
+
     timeout = httpx.Timeout(options.fetch_timeout)
     with httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
                       headers={"User-Agent": USER_AGENT}) as client:

@@ -18,8 +18,10 @@ Design, and why:
   runs in the threadpool (never on the event loop) under one lock. URL fetches run outside
   the lock, so a slow site does not hold up pasted text.
 * **The request body is capped** (``max_body``, default ``options.max_bytes`` = 10 MB) by a
-  pure ASGI middleware: a larger Content-Length is refused before the body is read, and a
-  chunked body is counted as it arrives. Either way the answer is 413 in the error shape.
+  pure ASGI middleware: a larger Content-Length is refused without passing the body on, and
+  a chunked body is counted as it arrives. Either way the answer is 413 in the error shape,
+  sent after the rest of the body (up to a bound) has been read and thrown away, so a client
+  that writes its whole body before reading (urllib) sees the 413, not a reset connection.
 * **URLs are fetched only by the guarded fetcher** (:func:`unspin.ingest.url.fetch`): no
   private, loopback or link-local targets unless the options allow them. Tests inject its
   ``transport`` and ``resolver``; the guard itself cannot be swapped out.
@@ -513,6 +515,18 @@ def _host_name(header: str) -> str:
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
+async def _drain(receive: Receive, limit: int) -> None:
+    """Read and discard the rest of a request body, at most ``limit`` bytes of it."""
+    seen = 0
+    while seen <= limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            return  # the client went away
+        seen += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
 class _Guard:
     """Caps the request body, checks the Host header, adds security headers to every answer."""
 
@@ -521,6 +535,11 @@ class _Guard:
         self.app = app
         self.max_body = max_body
         self.allowed_hosts = allowed_hosts
+        #: An oversized body up to this size is read and thrown away before the 413 goes
+        #: out: a client that sends its whole body before reading the answer (Python's
+        #: urllib, no ``Expect: 100-continue``) would otherwise see the connection reset
+        #: instead of the 413. Beyond it the server answers at once and closes.
+        self.drain_limit = max(4 * max_body, 64 * 1024 * 1024)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -541,19 +560,25 @@ class _Guard:
                     scope, receive, send)
                 return
             if int(declared) > self.max_body:
+                if int(declared) <= self.drain_limit:
+                    await _drain(receive, self.drain_limit)
                 await _error_json(413, _too_large(self.max_body, int(declared)))(
                     scope, receive, send)
                 return
         received = 0
         started = False
+        body_done = False
 
         async def counted_receive() -> Message:
-            nonlocal received
+            nonlocal received, body_done
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
                 if received > self.max_body:
                     raise _BodyTooLarge
+            else:
+                body_done = True
             return message
 
         async def secured_send(message: Message) -> None:
@@ -574,6 +599,8 @@ class _Guard:
         except _BodyTooLarge:
             if started:
                 raise
+            if not body_done:  # never wait for a body that has all come in
+                await _drain(receive, self.drain_limit - received)
             await _error_json(413, _too_large(self.max_body, None))(scope, receive, secured_send)
 
 

@@ -420,3 +420,14 @@ def test_concurrent_requests_get_their_own_reports(article: str, analyzer: Analy
 def test_report_json_round_trips(sample_text: str, client: TestClient) -> None:
     response = client.post("/api/analyze", json={"text": sample_text})
     assert json.loads(Report.model_validate(response.json()).to_json()) == response.json()
+
+
+def test_the_pages_markup_and_style_are_package_files(client: TestClient) -> None:
+    from importlib import resources
+
+    files = resources.files("unspin.web")
+    for name in ("page.html", "page.css", "blank.html", "error.html"):
+        assert files.joinpath(name).is_file(), name
+    css = files.joinpath("page.css").read_text(encoding="utf-8")
+    page = client.get("/").text
+    assert css.strip() in page and "$style" not in page

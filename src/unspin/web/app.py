@@ -47,6 +47,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import PurePath
+from string import Template
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -422,70 +423,25 @@ REPORT_CSP = (f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha25
 #: JSON and everything else.
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'"
 
-_PAGE_STYLE = """
-:root{--fg:#1d1d1f;--bg:#fbfaf7;--dim:#6b6b6b;--accent:#2e86ab}
-*{box-sizing:border-box}
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
-header{padding:.8rem 2rem;background:#fff;border-bottom:1px solid #ddd}
-header h1{margin:0;font-size:1.3rem} header p{margin:.2rem 0 0;color:var(--dim);font-size:.9rem}
-form{display:grid;grid-template-columns:minmax(0,3fr) minmax(240px,1.2fr);gap:1rem;padding:1rem 2rem}
-@media (max-width:900px){form{grid-template-columns:1fr}}
-label{display:block;font-weight:600;font-size:.9rem;margin:.3rem 0}
-textarea{width:100%;min-height:11rem;font:15px/1.45 Georgia,serif;padding:.6rem;border:1px solid #bbb;border-radius:5px}
-input[type=url],input[type=text],select{width:100%;padding:.4rem;border:1px solid #bbb;border-radius:5px;font:inherit}
-.hint{color:var(--dim);font-size:.8rem;margin:.1rem 0 .6rem}
-button{font:inherit;font-weight:600;padding:.5rem 1.4rem;border:0;border-radius:5px;background:var(--accent);color:#fff;cursor:pointer}
-button:focus-visible,textarea:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #edae49;outline-offset:1px}
-iframe{display:block;width:calc(100% - 4rem);height:88vh;margin:0 2rem 2rem;border:1px solid #ddd;border-radius:6px;background:#fff}
-"""
+def _template(name: str) -> str:
+    """A page template shipped as a package file beside this module (``web/*.html``)."""
+    return resources.files("unspin.web").joinpath(name).read_text(encoding="utf-8")
+
+
+_PAGE = Template(_template("page.html")).substitute(style=_template("page.css"))
+_BLANK = _template("blank.html")
+_ERROR = Template(_template("error.html"))
 
 
 def _page() -> str:
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>unspin</title><style>{_PAGE_STYLE}</style></head>
-<body>
-<header><h1>unspin</h1><p>Who says what, in whose voice, with which persuasion techniques and
-narratives. Everything runs on this machine; nothing is sent anywhere else.</p></header>
-<form id="analyse" method="post" action="/report" enctype="multipart/form-data" target="report">
-<div>
-<label for="text">Paste an article</label>
-<textarea id="text" name="text" placeholder="Headline&#10;&#10;Article text…" spellcheck="false"></textarea>
-</div>
-<div>
-<label for="url">…or give its URL</label>
-<input id="url" name="url" type="url" placeholder="https://…" autocomplete="off">
-<p class="hint">Fetched by this server; private and local addresses are refused.</p>
-<label for="file">…or upload a file</label>
-<input id="file" name="file" type="file" accept=".txt,.html,.htm,text/plain,text/html">
-<p class="hint">One article, as text or HTML, up to the size limit.</p>
-<label for="kind">Input is</label>
-<select id="kind" name="kind"><option value="auto">detected</option>
-<option value="text">plain text</option><option value="html">HTML</option></select>
-<p class="hint">JSON API: <code>POST /api/analyze</code>; spec at <code>/openapi.json</code>.</p>
-<button type="submit">Analyse</button>
-</div>
-</form>
-<iframe name="report" title="the report" src="/report" sandbox="allow-scripts"></iframe>
-</body></html>
-"""
-
-
-_BLANK = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>unspin report</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;color:#6b6b6b;padding:2rem}</style></head>
-<body><p>The report appears here once you analyse an article.</p></body></html>
-"""
+    return _PAGE
 
 
 def _error_page(status: int, error: UnspinError) -> str:
     e = html_lib.escape
-    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>unspin: error</title>
-<style>body{{font:16px/1.5 system-ui,sans-serif;padding:2rem}}h1{{font-size:1.2rem;color:#a33}}
-pre{{background:#f4f4f4;padding:1rem;white-space:pre-wrap}}</style></head>
-<body><h1>{status}: {e(type(error).__name__)} [{e(error.code)}]</h1><p role="alert">{e(error.message)}</p>
-<pre>{e(json.dumps(error.to_dict(), indent=2, ensure_ascii=False))}</pre></body></html>
-"""
+    return _ERROR.substitute(
+        status=status, name=e(type(error).__name__), code=e(error.code), message=e(error.message),
+        details=e(json.dumps(error.to_dict(), indent=2, ensure_ascii=False)))
 
 
 # --------------------------------------------------------------------------- middleware

@@ -219,3 +219,18 @@ def kfold(ids: Sequence[str], k: int, seed: int) -> list[list[str]]:
     order = sorted(ids)
     random.Random(seed).shuffle(order)
     return [sorted(order[i::k]) for i in range(k)]
+
+
+def score_roles(gold: list[tuple[str, tuple[str, ...]]],
+                pred: list[tuple[str, tuple[str, ...]]]) -> dict[str, float]:
+    """EMR, main-role accuracy and fine-role micro P/R/F1 of ``(main, fine roles)`` pairs."""
+    n = max(len(gold), 1)
+    emr = sum(set(g[1]) == set(p[1]) for g, p in zip(gold, pred, strict=True)) / n
+    acc = sum(g[0] == p[0] for g, p in zip(gold, pred, strict=True)) / n
+    tp = sum(len(set(g[1]) & set(p[1])) for g, p in zip(gold, pred, strict=True))
+    np_ = sum(len(set(p[1])) for p in pred)
+    ng = sum(len(set(g[1])) for g in gold)
+    prec = tp / np_ if np_ else 0.0
+    rec = tp / ng if ng else 0.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return {"emr": emr, "main_accuracy": acc, "micro_p": prec, "micro_r": rec, "micro_f1": f1}

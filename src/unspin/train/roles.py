@@ -10,7 +10,7 @@ mentions of the English train set (offsets fixed to ``[start, end)``, see
 * centrality: logistic regression on :func:`unspin.pipeline.roles.central_features` of the
   spaCy entities (grouped by text) of the annotated articles; an entity is positive when one
   of its mentions overlaps an annotated mention. Its threshold is the F1-best one on
-  held-out folds (:func:`unspin.eval.roles.cross_validate`);
+  held-out folds (:func:`cross_validate`);
 * the domain gate, fitted exactly as for the narratives model (a copy ships here so the
   stage needs no other model).
 
@@ -194,7 +194,6 @@ def fit(corpus: RoleCorpus, idx: Sequence[int], cand_idx: Sequence[int],
 
 def run(data: Path, *, out: Path | None, seed: int, console: Console) -> Path:
     """Train on every annotated English mention; write ``model.npz`` + ``meta.json`` to ``out``."""
-    from unspin.eval.roles import cross_validate
     from unspin.train.narratives import _commit, _fit_gate, load_corpus
 
     out = out or MODEL_DIR
@@ -224,3 +223,96 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console) -> Path:
     console.print(f"wrote {out / 'model.npz'} ({(out / 'model.npz').stat().st_size / 1e6:.2f} MB)"
                   " and meta.json")
     return out
+
+
+#: Outer folds of the held-out scheme (``unspin eval roles``; here so that training, which
+#: reports the same figures, never imports the eval command).
+FOLDS = 5
+
+
+def cross_validate(corpus: RoleCorpus, *, seed: int = 0, console: Console | None = None,
+                   folds: int = FOLDS) -> dict[str, float]:
+    import random
+    from collections import Counter
+
+    from unspin.eval.semeval import ROLE_TAXONOMY, kfold, score_roles
+
+    t0 = time.perf_counter()
+    docs = sorted(set(corpus.doc_of))
+    parts = kfold(docs, folds, seed)
+    fold_of = {d: k for k, p in enumerate(parts) for d in p}
+    gold: list[tuple[str, tuple[str, ...]]] = []
+    pred: list[tuple[str, tuple[str, ...]]] = []
+    maj: list[tuple[str, tuple[str, ...]]] = []
+    top_fine: str
+    cand_p = np.zeros(len(corpus.cand_label))
+    for k in range(folds):
+        test = [i for i, d in enumerate(corpus.doc_of) if fold_of[d] == k]
+        train = [i for i, d in enumerate(corpus.doc_of) if fold_of[d] != k]
+        c_test = [i for i, d in enumerate(corpus.cand_doc) if fold_of.get(d, -1) == k]
+        c_train = [i for i, d in enumerate(corpus.cand_doc) if fold_of.get(d, -1) != k]
+        model = fit(corpus, train, c_train)
+        mains = Counter(corpus.mentions[i].main_role for i in train)
+        top_main = mains.most_common(1)[0][0]
+        fines = Counter(r for i in train if corpus.mentions[i].main_role == top_main
+                        for r in corpus.mentions[i].fine_roles)
+        top_fine = fines.most_common(1)[0][0]
+        for i in test:
+            m = corpus.mentions[i]
+            main, fine, _, _ = model.classify(corpus.feats[i])
+            gold.append((m.main_role, m.fine_roles))
+            pred.append((main, fine))
+            maj.append((top_main, (top_fine,)))
+        for i in c_test:
+            cand_p[i] = model.centrality(corpus.cand_feats[i])
+        if console is not None:
+            console.print(f"  fold {k + 1}/{folds} done ({time.perf_counter() - t0:.0f} s)")
+    rng = random.Random(seed)
+    rnd: list[tuple[str, tuple[str, ...]]] = []
+    for _ in gold:
+        main = rng.choice(sorted(ROLE_TAXONOMY))
+        rnd.append((main, (rng.choice(ROLE_TAXONOMY[main]),)))
+    res: dict[str, float] = {}
+    systems: tuple[tuple[str, list[tuple[str, tuple[str, ...]]]], ...] = (
+        ("model", pred), ("majority", maj), ("random", rnd))
+    for name, guesses in systems:
+        for key, v in score_roles(gold, guesses).items():
+            res[f"{key}_{name}"] = v
+    labels = corpus.cand_label
+    best = (0.0, 0.5, 0.0, 0.0)
+    for th in np.arange(0.1, 0.91, 0.05):
+        hit = cand_p >= th
+        tp = float((hit & (labels == 1)).sum())
+        p = tp / max(float(hit.sum()), 1.0)
+        r = tp / max(float(labels.sum()), 1.0)
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        if f > best[0] + 1e-12:
+            best = (f, float(th), p, r)
+    res["central_f1"], res["central_threshold"], res["central_p"], res["central_r"] = best
+    res["coverage_end_to_end"] = _coverage(corpus, cand_p, best[1])
+    for th in (0.0, 0.05, 0.1, 0.15):
+        res[f"coverage_at_{round(th * 100):02d}"] = _coverage(corpus, cand_p, th)
+    res["central_positive_share"] = float(labels.mean()) if len(labels) else 0.0
+    res["mentions"] = float(len(gold))
+    res["seconds"] = round(time.perf_counter() - t0, 1)
+    return {k: round(float(v), 4) for k, v in res.items()}
+
+
+def _coverage(corpus: RoleCorpus, cand_p: np.ndarray, threshold: float) -> float:
+    """Share of annotated mentions that get a role end to end: some candidate entity of the
+    pipeline (spaCy's entities, grouped) overlaps the mention and is among the up to
+    ``MAX_ROLES`` candidates of its article at or above the centrality ``threshold``
+    (out-of-fold probabilities)."""
+    from unspin.pipeline.roles import MAX_ROLES
+
+    picked: dict[str, list[int]] = {}
+    for i, d in enumerate(corpus.cand_doc):
+        if cand_p[i] >= threshold:
+            picked.setdefault(d, []).append(i)
+    kept = {d: sorted(ids, key=lambda i: -cand_p[i])[:MAX_ROLES] for d, ids in picked.items()}
+    hit = 0
+    for m in corpus.mentions:
+        if any(a < m.end and m.start < b for i in kept.get(m.doc_id, [])
+               for a, b in corpus.cand_spans[i]):
+            hit += 1
+    return hit / max(len(corpus.mentions), 1)

@@ -5,12 +5,13 @@ model; the texts are our own."""
 from __future__ import annotations
 
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from unspin.pipeline._attribution.fuse import fuse, nest
 from unspin.pipeline._attribution.tagger import TaggedAttribution
 from unspin.pipeline.actors import find_actors
 from unspin.pipeline.quotes import rule_quotes
-from unspin.report import Quote, Span
+from unspin.report import Actor, Quote, Span
 
 
 def _at(text: str, piece: str, nth: int = 0) -> tuple[int, int]:
@@ -20,15 +21,20 @@ def _at(text: str, piece: str, nth: int = 0) -> tuple[int, int]:
     return (start, start + len(piece))
 
 
+def _parsed(nlp: Language, text: str) -> tuple[Doc, list[Actor], list[Quote]]:
+    """The parse of ``text``, its actors and the rules' quotes."""
+    doc = nlp(text)
+    actors = find_actors(doc)
+    return doc, actors, rule_quotes(doc, actors)[0]
+
+
 def _numbered(quotes: list[Quote]) -> list[Quote]:
     return nest([q.model_copy(update={"id": f"q{n}"}) for n, q in enumerate(quotes, start=1)])
 
 
 def test_as_shipped_a_match_keeps_the_rules_content_and_takes_the_taggers_cue(nlp: Language) -> None:
     text = "Mayor Ilse Brandt told the council on Monday that the bridge would reopen in May."
-    doc = nlp(text)
-    actors = find_actors(doc)
-    rules, _ = rule_quotes(doc, actors)
+    doc, actors, rules = _parsed(nlp, text)
     tagged = [TaggedAttribution(content=(_at(text, "the bridge would reopen"),),
                                 cue=(_at(text, "told the council"),), source=(_at(text, "Mayor Ilse Brandt"),),
                                 score=0.9)]
@@ -41,9 +47,7 @@ def test_as_shipped_a_match_keeps_the_rules_content_and_takes_the_taggers_cue(nl
 
 def test_a_match_can_take_the_taggers_spans_and_keep_the_rules_speaker(nlp: Language) -> None:
     text = "Mayor Ilse Brandt told the council on Monday that the bridge would reopen in May."
-    doc = nlp(text)
-    actors = find_actors(doc)
-    rules, _ = rule_quotes(doc, actors)
+    doc, actors, rules = _parsed(nlp, text)
     assert rules, "the rules find this attribution"
     tagged = [TaggedAttribution(content=(_at(text, "the bridge would reopen in May"),),
                                 cue=(_at(text, "told"),), source=(_at(text, "Mayor Ilse Brandt"),), score=0.9)]
@@ -74,9 +78,7 @@ def test_what_only_the_tagger_finds_gets_its_speaker_from_the_actors(nlp: Langua
 
 def test_rule_attributions_the_tagger_missed_are_kept(nlp: Language) -> None:
     text = '"The locks will hold," said Ilse Brandt.'
-    doc = nlp(text)
-    actors = find_actors(doc)
-    rules, _ = rule_quotes(doc, actors)
+    doc, actors, rules = _parsed(nlp, text)
     fused = fuse(doc, actors, rules, [])
     assert [(q.kind, q.found_by) for q in fused] == [("direct", ["rules"])]
     assert fuse(doc, actors, rules, [], keep_rules="none") == []
@@ -84,9 +86,7 @@ def test_rule_attributions_the_tagger_missed_are_kept(nlp: Language) -> None:
 
 def test_as_shipped_an_indirect_rule_attribution_needs_the_taggers_agreement(nlp: Language) -> None:
     text = "Ilse Brandt said the locks would hold."
-    doc = nlp(text)
-    actors = find_actors(doc)
-    rules, _ = rule_quotes(doc, actors)
+    doc, actors, rules = _parsed(nlp, text)
     assert [q.kind for q in rules] == ["indirect"]
     assert fuse(doc, actors, rules, []) == []
     assert len(fuse(doc, actors, rules, [], keep_rules="all")) == 1
@@ -94,9 +94,7 @@ def test_as_shipped_an_indirect_rule_attribution_needs_the_taggers_agreement(nlp
 
 def test_a_mixed_quote_takes_the_speaker_of_the_attribution_around_it(nlp: Language) -> None:
     text = 'Ilse Brandt said the contractors had "cut every corner" on the bridge.'
-    doc = nlp(text)
-    actors = find_actors(doc)
-    rules, _ = rule_quotes(doc, actors)
+    doc, actors, rules = _parsed(nlp, text)
     tagged = [TaggedAttribution(content=(_at(text, 'the contractors had "cut every corner" on the bridge'),),
                                 cue=(_at(text, "said"),), source=(_at(text, "Ilse Brandt"),), score=0.9)]
     fused = fuse(doc, actors, rules, tagged, prefer="tagger")

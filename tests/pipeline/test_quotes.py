@@ -244,3 +244,10 @@ def test_an_opening_outlet_covers_only_what_it_reported(nlp: Language) -> None:
     by_speaker = {names.get(q.speaker or ""): q for q in quotes if q.kind == "direct"}
     assert [names[v] for v in by_speaker["Lena Roth"].via] == ["The Lakeside Herald"]
     assert by_speaker["Paul Dent"].via == []
+
+
+def test_an_unknown_method_is_a_config_error(nlp: Language) -> None:
+    from unspin.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown quotes method"):
+        find_quotes(nlp("She said so."), method="telepathy")

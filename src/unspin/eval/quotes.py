@@ -311,12 +311,11 @@ def score(data: Path, split: str, *, limit: int | None = None,
             document_encoding(doc)
             t4 = time.perf_counter()
             tagged = tag.tag(doc)
-            fused = fuse(doc, actors, rules, tagged, **SHIPPED)
-            numbered(fused)
+            fused = numbered(fuse(doc, actors, rules, tagged, **SHIPPED))
             t5 = time.perf_counter()
             t_enc += t4 - t3
             t_ours += t5 - t4
-            scorers["fused"].add(doc, quotes_to_attributions(doc.text, numbered(fused)), gold)
+            scorers["fused"].add(doc, quotes_to_attributions(doc.text, fused), gold)
             only = fuse(doc, actors, [], tagged)
             scorers["tagger"].add(doc, quotes_to_attributions(doc.text, numbered(only)), gold)
             for system, settings in _FUSIONS.items():

@@ -811,6 +811,10 @@ def find_quotes(doc: Doc, actors: list[Actor] | None = None, *,
     from unspin.pipeline._attribution.classes import cue_class
     from unspin.pipeline._attribution.fuse import SHIPPED, fuse, nest
 
+    if method not in METHODS:
+        from unspin.errors import ConfigError
+
+        raise ConfigError(f"unknown quotes method {method!r}; choose from {', '.join(METHODS)}")
     if actors is None:
         actors = doc._.actors if Doc.has_extension("actors") and doc._.actors is not None else find_actors(doc)
     rules, warnings = rule_quotes(doc, actors)

@@ -245,6 +245,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     from unspin.encoder import encoder_id
     from unspin.eval.polnear import article_names, fit_tune_names
     from unspin.pipeline._attribution.tagger import MODEL_DIR, NetShape, build_net
+    from unspin.train.encoder import _optim_state, _optim_tensors
     from unspin.train.techniques import _git_commit, _git_dirty
 
     settings = settings or Settings()
@@ -287,14 +288,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         try:
             net.load_state_dict(load_file(str(ckpt / "weights.safetensors")))
             best_state = load_file(str(ckpt / "best.safetensors"))
-            optim = load_file(str(ckpt / "optim.safetensors"))
-            sd = opt.state_dict()
-            restored: dict[int, dict[str, Any]] = {}
-            for name, value in optim.items():
-                i, _, key = name.partition(".")
-                restored.setdefault(int(i), {})[key] = value
-            sd["state"] = restored
-            opt.load_state_dict(sd)
+            opt.load_state_dict(_optim_state(opt, load_file(str(ckpt / "optim.safetensors"))))
         except Exception as exc:
             raise ModelError(f"the checkpoint in {ckpt} cannot be read ({exc}); remove it to "
                              "start again", path=str(ckpt)) from exc
@@ -335,12 +329,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(ckpt / "weights.safetensors"))
         assert best_state is not None
         save_file({k: v.contiguous() for k, v in best_state.items()}, str(ckpt / "best.safetensors"))
-        optim_t: dict[str, Any] = {}
-        for i, st in opt.state_dict()["state"].items():
-            for key, value in st.items():
-                t = value if isinstance(value, torch.Tensor) else torch.tensor(value)
-                optim_t[f"{i}.{key}"] = t.detach().clone().reshape(t.shape).contiguous()
-        save_file(optim_t, str(ckpt / "optim.safetensors"))
+        save_file(_optim_tensors(opt), str(ckpt / "optim.safetensors"))
         (ckpt / "state.json").write_text(json.dumps({
             "settings": asdict(settings), "seed": seed, "articles": len(names), "epoch": epoch,
             "history": history, "best": best}), encoding="utf-8")

@@ -3,7 +3,11 @@ spans of our own)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from unspin.pipeline._attribution.tagger import (
     LABELS,
@@ -77,3 +81,20 @@ def test_content_may_sit_in_the_sentence_after_its_cue() -> None:
     attrs = group([Chunk("source", 0, 3, 0, 0.9), Chunk("cue", 4, 9, 0, 0.9),
                    Chunk("content", 12, 40, 1, 0.9)])
     assert attrs[0].cue == ((4, 9),) and attrs[0].content == ((12, 40),)
+
+
+def test_a_broken_tagger_artifact_is_a_coded_model_error(tmp_path: Path,
+                                                          require_models: Callable[[Exception], None]) -> None:
+    from unspin.errors import ModelError
+    from unspin.pipeline._attribution.tagger import MODEL_DIR, Tagger
+
+    if not (MODEL_DIR / "meta.json").is_file():
+        pytest.skip("no shipped tagger to copy the meta of")
+    (tmp_path / "meta.json").write_text((MODEL_DIR / "meta.json").read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    (tmp_path / "tagger.safetensors").write_bytes(b"not a safetensors file")
+    try:
+        with pytest.raises(ModelError, match="could not read the attribution tagger"):
+            Tagger(tmp_path)
+    except ImportError as exc:  # pragma: no cover - the models extra is absent
+        require_models(exc)

@@ -348,13 +348,19 @@ class Tagger:
 
         try:
             self.meta: dict[str, Any] = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-            tensors = load_file(str(folder / "tagger.safetensors"))
         except (OSError, ValueError) as exc:
-            raise ModelError(f"could not read the attribution tagger in {folder}: {exc}; "
-                             "retrain it: unspin train attribution --data ../shared/data/polnear") from exc
+            raise ModelError(f"could not read the attribution tagger's meta.json in {folder}: {exc}; "
+                             "retrain it: unspin train attribution --data ../shared/data/polnear",
+                             path=str(folder)) from exc
         require_encoder(self.meta.get("encoder"), "attribution", folder)
-        self.net = build_net(NetShape(**self.meta["shape"]))
-        self.net.load_state_dict({k: v.float() for k, v in tensors.items()})
+        try:
+            tensors = load_file(str(folder / "tagger.safetensors"))
+            self.net = build_net(NetShape(**self.meta["shape"]))
+            self.net.load_state_dict({k: v.float() for k, v in tensors.items()})
+        except Exception as exc:  # a truncated or foreign file, or weights of another shape
+            raise ModelError(f"could not read the attribution tagger in {folder}: {exc}; "
+                             "retrain it: unspin train attribution --data ../shared/data/polnear",
+                             path=str(folder)) from exc
         self.net.eval()
 
     def probabilities(self, feats: PieceFeatures) -> F32:

@@ -99,8 +99,9 @@ def db(out: Path) -> Any:
 
 def test_the_summary_counts_the_whole_corpus(db: Corpus) -> None:
     assert db.query("summary") == [{
-        "articles": 4, "failures": 1, "outlets": 3, "quotes": 6, "techniques": 5,
-        "narratives": 4, "first_date": "2024-01-10", "last_date": "2024-02-03"}]
+        "articles": 4, "failures": 1, "outlets": 3, "speakers": 3, "quotes": 6,
+        "techniques": 5, "narratives": 4, "copies_folded": 0, "first_date": "2024-01-10",
+        "last_date": "2024-02-03"}]
 
 
 def test_top_speakers_are_ranked_by_quotes_across_articles_and_outlets(db: Corpus) -> None:

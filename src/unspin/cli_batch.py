@@ -48,6 +48,9 @@ def batch(
     no_clean: Annotated[bool, typer.Option("--no-clean", help="Keep promos and boilerplate.")] = False,
     allow_private: Annotated[bool, typer.Option(
         help="Allow fetching URLs on private, loopback or link-local addresses.")] = False,
+    aliases: Annotated[Path | None, typer.Option(
+        help="CSV alias,canonical[,wikidata_id]: speaker names that override the automatic "
+             "merge in OUT/derived/speakers.parquet.")] = None,
 ) -> None:
     """Analyse many articles into Parquet tables; rerun to resume, --force to start over.
 
@@ -64,6 +67,7 @@ def batch(
         inputs=tuple(inputs), out=out, options=options, engine=engine.value,
         workers=workers if workers is not None else (os.cpu_count() or 1), address=address,
         force=force, shard_size=shard_size, max_failure_ratio=max_failure_ratio,
+        aliases=aliases,
     )
     result = run_batch(cfg, err)
     state = "interrupted" if result.interrupted else "done"

@@ -1,77 +1,113 @@
 """The corpus view: DuckDB over a batch output's Parquet tables (``unspin corpus OUT/``).
 
 Which speakers carry which narratives, through which outlets, with which techniques, and
-how that changes over time. The SQL lives here (:data:`QUERIES`); every query takes one
-parameter, ``top`` (rows per ranking). Results come out as rows (``Corpus.query``), CSV,
-JSON, or a self-contained HTML page whose charts are inline SVG drawn here (no script, no
-external request; every string from the data is escaped).
+how that changes over time. The SQL lives here (:data:`QUERIES`); queries take the
+parameters ``top`` (rows per ranking) and ``period`` (``week`` or ``month``, for the
+timelines). Results come out as rows (``Corpus.query``), CSV, JSON, or a self-contained
+HTML page whose charts are inline SVG drawn here (no script, no external request; every
+string from the data is escaped).
+
+Views. Every shard table is a view ``<table>_all`` (``articles_all``, ``quotes_all``, …);
+the views the queries read, ``articles``, ``actors``, ``quotes``, ``techniques``,
+``narratives``, ``roles``, ``voices``, ``removed``, keep only the articles that pass the
+:class:`Filters` and, unless ``all_copies``, only one copy of each story (copies listed in
+``duplicates`` are folded into their original). ``failures`` is never filtered. The derived
+tables (:mod:`unspin.batch.derived`) are the views ``speakers``, ``speaker_actors`` and
+``duplicates``, read from ``OUT/derived`` when they match the shards, computed here
+otherwise (several outputs read as one corpus, an alias file given, or a run that stopped
+before rebuilding them).
 
 Definitions:
 
-- *speaker*: an actor that is the ``speaker`` of at least one quote, named by the actor's
-  ``name`` (actors are per article; the same name across articles counts as one speaker);
+- *speaker*: a canonical speaker (:mod:`unspin.batch.speakers`): the actors quoted in
+  any article, merged across articles by name ("Mr. Trump" = "Donald J. Trump"), the
+  user's alias file winning;
 - *outlet*: the article's ``source_site``, else the host of its URL (``www.`` dropped),
   else ``unknown``;
-- *month*: the month of the article's ``source_published`` date (articles without a
-  parseable date are left out of the time series);
-- *voiced*: a narrative's evidence span lies in that speaker's voice (set by the voice stage).
+- *month* / *period*: the month (or the ISO week, labelled by its Monday) of the article's
+  ``source_published`` date (articles without a parseable date are left out of the time
+  series);
+- *voiced*: a narrative's evidence span lies in that speaker's voice (set by the voice stage);
+- *copies folded*: articles left out as near-duplicates of another article in the corpus.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from unspin.batch.tables import TABLES
-from unspin.errors import InputError
+from unspin.errors import ConfigError, InputError
 
-__all__ = ["QUERIES", "Corpus", "render_html", "to_csv", "to_json"]
+__all__ = ["PERIODS", "QUERIES", "Corpus", "Filters", "render_html", "to_csv", "to_json"]
 
 _OUTLET = ("coalesce(nullif(a.source_site, ''), nullif(regexp_extract(a.source_url, "
            "'^[A-Za-z]+://(?:www\\.)?([^/:?#]+)', 1), ''), 'unknown')")
+_PERIOD = ("strftime(date_trunc($period, TRY_CAST(a.source_published AS DATE)), "
+           "CASE WHEN $period = 'week' THEN '%Y-%m-%d' ELSE '%Y-%m' END)")
+#: Speakers of quotes: one row per quote with its article and canonical speaker.
+_QUOTED = """
+          SELECT q.article_id, q.speaker AS actor_id, sa.speaker
+          FROM quotes q
+          JOIN speaker_actors sa ON sa.article_id = q.article_id AND sa.actor_id = q.speaker
+"""
 
-#: Named queries over the views ``articles``, ``actors``, ``quotes``, ``techniques``,
-#: ``narratives``, ``roles``, ``removed``, ``failures`` (one per table).
+Period = Literal["week", "month"]
+#: The timeline periods.
+PERIODS: tuple[str, ...] = ("week", "month")
+
+#: Named queries over the views (see the module docstring).
 QUERIES: dict[str, str] = {
     "summary": """
         SELECT
           (SELECT count(*) FROM articles) AS articles,
           (SELECT count(*) FROM failures) AS failures,
           (SELECT count(DISTINCT """ + _OUTLET + """) FROM articles a) AS outlets,
+          (SELECT count(DISTINCT sa.speaker) FROM quotes q JOIN speaker_actors sa
+             ON sa.article_id = q.article_id AND sa.actor_id = q.speaker) AS speakers,
           (SELECT count(*) FROM quotes) AS quotes,
           (SELECT count(*) FROM techniques) AS techniques,
           (SELECT count(*) FROM narratives) AS narratives,
+          (SELECT count(*) FROM filtered_all WHERE id NOT IN (SELECT id FROM articles))
+            AS copies_folded,
           (SELECT min(TRY_CAST(source_published AS DATE)) FROM articles) AS first_date,
           (SELECT max(TRY_CAST(source_published AS DATE)) FROM articles) AS last_date
     """,
     "top_speakers": """
-        SELECT ac.name AS speaker, any_value(ac.type) AS type, count(*) AS quotes,
-               count(DISTINCT q.article_id) AS articles,
+        SELECT qs.speaker, any_value(s.type) AS type, count(*) AS quotes,
+               count(DISTINCT qs.article_id) AS articles,
                count(DISTINCT """ + _OUTLET + """) AS outlets
-        FROM quotes q
-        JOIN actors ac ON ac.article_id = q.article_id AND ac.id = q.speaker
-        JOIN articles a ON a.id = q.article_id
-        GROUP BY ac.name
+        FROM (""" + _QUOTED + """) qs
+        JOIN articles a ON a.id = qs.article_id
+        LEFT JOIN speakers s ON s.speaker = qs.speaker
+        GROUP BY qs.speaker
+        ORDER BY quotes DESC, qs.speaker
+        LIMIT $top
+    """,
+    "speaker_aliases": """
+        SELECT speaker, type, aliases, articles, quotes, wikidata_id
+        FROM speakers
+        WHERE len(aliases) > 1 OR wikidata_id IS NOT NULL
         ORDER BY quotes DESC, speaker
         LIMIT $top
     """,
     "speaker_narrative": """
-        WITH sp AS (
-          SELECT DISTINCT q.article_id, ac.id AS actor_id, ac.name AS speaker
-          FROM quotes q JOIN actors ac ON ac.article_id = q.article_id AND ac.id = q.speaker
-        ),
+        WITH sp AS (SELECT DISTINCT * FROM (""" + _QUOTED + """)),
         top AS (
           SELECT speaker FROM sp GROUP BY speaker
           ORDER BY count(DISTINCT article_id) DESC, speaker LIMIT $top
         ),
         co AS (
           SELECT sp.speaker, n.narrative, count(DISTINCT n.article_id) AS articles
-          FROM sp JOIN narratives n ON n.article_id = sp.article_id
+          FROM (SELECT DISTINCT article_id, speaker FROM sp) sp
+          JOIN narratives n ON n.article_id = sp.article_id
           WHERE sp.speaker IN (SELECT speaker FROM top)
           GROUP BY sp.speaker, n.narrative
         ),
@@ -86,6 +122,13 @@ QUERIES: dict[str, str] = {
         SELECT co.speaker, co.narrative, co.articles, coalesce(v.voiced, 0) AS voiced
         FROM co LEFT JOIN voiced v ON v.speaker = co.speaker AND v.narrative = co.narrative
         ORDER BY co.speaker, co.articles DESC, co.narrative
+    """,
+    "outlets": """
+        SELECT """ + _OUTLET + """ AS outlet, count(*) AS articles,
+               count(*) FILTER (WHERE a.id IN (SELECT article_id FROM duplicates)) AS copies,
+               min(TRY_CAST(a.source_published AS DATE)) AS first_date,
+               max(TRY_CAST(a.source_published AS DATE)) AS last_date
+        FROM articles a GROUP BY outlet ORDER BY articles DESC, outlet
     """,
     "outlet_technique": """
         WITH outlets AS (
@@ -121,6 +164,61 @@ QUERIES: dict[str, str] = {
         GROUP BY d.month, n.narrative
         ORDER BY month, articles DESC, n.narrative
     """,
+    "outlet_techniques_over_time": """
+        WITH dated AS (
+          SELECT a.id, """ + _OUTLET + """ AS outlet, """ + _PERIOD + """ AS period
+          FROM articles a WHERE TRY_CAST(a.source_published AS DATE) IS NOT NULL
+        ),
+        per AS (SELECT outlet, period, count(*) AS n FROM dated GROUP BY outlet, period),
+        top AS (
+          SELECT technique FROM techniques GROUP BY technique
+          ORDER BY count(*) DESC, technique LIMIT $top
+        )
+        SELECT d.outlet, d.period, t.technique, count(*) AS spans,
+               count(DISTINCT t.article_id) AS articles,
+               round(count(*) / any_value(p.n), 3) AS spans_per_article
+        FROM techniques t
+        JOIN dated d ON d.id = t.article_id
+        JOIN per p ON p.outlet = d.outlet AND p.period = d.period
+        WHERE t.technique IN (SELECT technique FROM top)
+        GROUP BY d.outlet, d.period, t.technique
+        ORDER BY d.outlet, d.period, spans DESC, t.technique
+    """,
+    "outlet_narratives_over_time": """
+        WITH dated AS (
+          SELECT a.id, """ + _OUTLET + """ AS outlet, """ + _PERIOD + """ AS period
+          FROM articles a WHERE TRY_CAST(a.source_published AS DATE) IS NOT NULL
+        ),
+        per AS (SELECT outlet, period, count(*) AS n FROM dated GROUP BY outlet, period),
+        top AS (
+          SELECT narrative FROM narratives GROUP BY narrative
+          ORDER BY count(DISTINCT article_id) DESC, narrative LIMIT $top
+        )
+        SELECT d.outlet, d.period, n.narrative, count(DISTINCT n.article_id) AS articles,
+               round(count(DISTINCT n.article_id) / any_value(p.n), 4) AS share
+        FROM narratives n
+        JOIN dated d ON d.id = n.article_id
+        JOIN per p ON p.outlet = d.outlet AND p.period = d.period
+        WHERE n.narrative IN (SELECT narrative FROM top)
+        GROUP BY d.outlet, d.period, n.narrative
+        ORDER BY d.outlet, d.period, articles DESC, n.narrative
+    """,
+    "outlet_speakers_over_time": """
+        WITH dated AS (
+          SELECT a.id, """ + _OUTLET + """ AS outlet, """ + _PERIOD + """ AS period
+          FROM articles a WHERE TRY_CAST(a.source_published AS DATE) IS NOT NULL
+        ),
+        qs AS (""" + _QUOTED + """),
+        top AS (
+          SELECT speaker FROM qs GROUP BY speaker ORDER BY count(*) DESC, speaker LIMIT $top
+        )
+        SELECT d.outlet, d.period, qs.speaker, count(*) AS quotes,
+               count(DISTINCT qs.article_id) AS articles
+        FROM qs JOIN dated d ON d.id = qs.article_id
+        WHERE qs.speaker IN (SELECT speaker FROM top)
+        GROUP BY d.outlet, d.period, qs.speaker
+        ORDER BY d.outlet, d.period, quotes DESC, qs.speaker
+    """,
     "failures_by_code": """
         SELECT stage, code, any_value(type) AS type, count(*) AS records,
                any_value(message) AS example
@@ -129,11 +227,41 @@ QUERIES: dict[str, str] = {
 }
 
 
-class Corpus:
-    """A DuckDB connection with one view per table over one or more batch outputs (several
-    drivers' folders read as one corpus; record ids are assumed distinct across them)."""
+@dataclass(frozen=True)
+class Filters:
+    """Which articles the corpus views keep: published in ``[since, until]`` (both
+    inclusive; an undated article is dropped by either bound), from one of ``outlets``,
+    quoting one of ``speakers`` (canonical names or any of their aliases, case-insensitive).
+    Empty means no restriction."""
 
-    def __init__(self, out: Path | list[Path]) -> None:
+    since: dt.date | None = None
+    until: dt.date | None = None
+    outlets: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.since and self.until and self.since > self.until:
+            raise ConfigError(f"--since {self.since} is after --until {self.until}")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.since or self.until or self.outlets or self.speakers)
+
+
+_LAYERS = [t for t in TABLES if t not in ("articles", "failures")]
+
+
+class Corpus:
+    """A DuckDB connection with views over one or more batch outputs (several drivers'
+    folders read as one corpus; record ids are assumed distinct across them).
+
+    ``filters`` restricts the articles every query sees; ``all_copies`` counts every copy
+    of a story instead of folding near-duplicates into their original; ``aliases`` (a CSV
+    ``alias,canonical[,wikidata_id]``) overrides the automatic speaker merge for this
+    view (the speakers are then recomputed from the shards)."""
+
+    def __init__(self, out: Path | list[Path], *, filters: Filters | None = None,
+                 all_copies: bool = False, aliases: Path | None = None) -> None:
         import duckdb
 
         self.outs = list(out) if isinstance(out, list) else [out]
@@ -144,13 +272,98 @@ class Corpus:
                 raise InputError(f"{folder} holds no finished batch shards; run `unspin batch … "
                                  f"-o {folder}` first", path=str(folder))
         self.out = self.outs[0]
+        self.filters = filters or Filters()
+        self.all_copies = all_copies
+        self.aliases = aliases
         self.con = duckdb.connect(":memory:")
         for table in TABLES:
             patterns = ", ".join(
                 "'" + str(folder / "shards" / "part-*" / f"{table}.parquet").replace("'", "''") + "'"
                 for folder in self.outs)
-            self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM "
+            self.con.execute(f"CREATE VIEW {table}_all AS SELECT * FROM "
                              f"read_parquet([{patterns}], union_by_name = true)")
+        self._derived_views()
+        self._filtered_views()
+
+    def _derived_views(self) -> None:
+        from unspin.batch.derived import (
+            DERIVED,
+            derive_duplicates,
+            derive_speakers,
+            is_fresh,
+        )
+        from unspin.batch.speakers import read_aliases
+
+        stored = len(self.outs) == 1 and is_fresh(self.out)
+        if stored:
+            for name in ("duplicates", "speakers", "speaker_actors"):
+                path = str(self.out / DERIVED / f"{name}.parquet").replace("'", "''")
+                self.con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+        else:
+            articles = self.con.sql(
+                "SELECT id, text, source_published FROM articles_all").to_arrow_table()
+            self.con.register("duplicates", derive_duplicates(articles))
+        if self.aliases is not None or not stored:
+            aliases = read_aliases(self.aliases) if self.aliases is not None else None
+            if stored:
+                self.con.execute("DROP VIEW speakers")
+                self.con.execute("DROP VIEW speaker_actors")
+            tables = derive_speakers(
+                actors=self.con.sql(
+                    "SELECT article_id, id, name, type FROM actors_all").to_arrow_table(),
+                quotes=self.con.sql(
+                    "SELECT article_id, speaker FROM quotes_all").to_arrow_table(),
+                aliases=aliases)
+            for name, table in tables.items():
+                self.con.register(name, table)
+
+    def _filtered_views(self) -> None:
+        f = self.filters
+        self.con.execute("CREATE TABLE filter_outlets (outlet VARCHAR)")
+        self.con.execute("CREATE TABLE filter_speakers (speaker VARCHAR)")
+        if f.outlets:
+            known = {o.casefold(): o for (o,) in self.con.execute(
+                "SELECT DISTINCT " + _OUTLET + " FROM articles_all a").fetchall()}
+            missing = [o for o in f.outlets if o.casefold() not in known]
+            if missing:
+                raise ConfigError(f"no outlet {', '.join(map(repr, missing))} in the corpus; "
+                                  f"outlets: {', '.join(sorted(known.values()))}")
+            self.con.executemany("INSERT INTO filter_outlets VALUES (?)",
+                                 [[known[o.casefold()]] for o in f.outlets])
+        if f.speakers:
+            names: dict[str, str] = {}
+            for speaker, aliases in self.con.execute(
+                    "SELECT speaker, aliases FROM speakers").fetchall():
+                for name in [*aliases, speaker]:
+                    names.setdefault(name.casefold(), speaker)
+            missing = [s for s in f.speakers if s.casefold() not in names]
+            if missing:
+                raise ConfigError(f"no speaker {', '.join(map(repr, missing))} in the corpus "
+                                  "(give a canonical name or an alias; see the speaker_aliases "
+                                  "and top_speakers queries)")
+            self.con.executemany("INSERT INTO filter_speakers VALUES (?)",
+                                 [[names[s.casefold()]] for s in f.speakers])
+        where = ["TRUE"]
+        params: dict[str, Any] = {}
+        if f.since:
+            where.append(f"TRY_CAST(a.source_published AS DATE) >= DATE '{f.since.isoformat()}'")
+        if f.until:
+            where.append(f"TRY_CAST(a.source_published AS DATE) <= DATE '{f.until.isoformat()}'")
+        if f.outlets:
+            where.append(_OUTLET + " IN (SELECT outlet FROM filter_outlets)")
+        if f.speakers:
+            where.append("a.id IN (SELECT q.article_id FROM quotes_all q JOIN speaker_actors sa "
+                         "ON sa.article_id = q.article_id AND sa.actor_id = q.speaker "
+                         "WHERE sa.speaker IN (SELECT speaker FROM filter_speakers))")
+        self.con.execute("CREATE VIEW filtered_all AS SELECT a.* FROM articles_all a WHERE "
+                         + " AND ".join(where), params)
+        fold = ("" if self.all_copies else
+                " WHERE id NOT IN (SELECT article_id FROM duplicates)")
+        self.con.execute(f"CREATE VIEW articles AS SELECT * FROM filtered_all{fold}")
+        for table in _LAYERS:
+            self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM {table}_all "
+                             "WHERE article_id IN (SELECT id FROM articles)")
+        self.con.execute("CREATE VIEW failures AS SELECT * FROM failures_all")
 
     def __enter__(self) -> Corpus:
         return self
@@ -162,15 +375,24 @@ class Corpus:
     def close(self) -> None:
         self.con.close()
 
-    def run(self, name: str, *, top: int = 20) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def run(self, name: str, *, top: int = 20, period: Period = "month"
+            ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Column names and raw rows of query ``name``."""
+        if period not in PERIODS:
+            raise ConfigError(f"unknown period {period!r}; choose week or month")
         sql = QUERIES[name]
-        cur = self.con.execute(sql, {"top": top} if "$top" in sql else {})
+        params: dict[str, Any] = {}
+        if "$top" in sql:
+            params["top"] = top
+        if "$period" in sql:
+            params["period"] = period
+        cur = self.con.execute(sql, params)
         return [d[0] for d in cur.description], cur.fetchall()
 
-    def query(self, name: str, *, top: int = 20) -> list[dict[str, Any]]:
+    def query(self, name: str, *, top: int = 20, period: Period = "month"
+              ) -> list[dict[str, Any]]:
         """The rows of query ``name`` as dicts (dates as ISO strings)."""
-        cols, rows = self.run(name, top=top)
+        cols, rows = self.run(name, top=top, period=period)
         return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in rows]
 
 

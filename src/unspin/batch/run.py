@@ -18,8 +18,10 @@ from typing import Any, Literal, Protocol
 
 from rich.console import Console
 
+from unspin.batch.derived import is_fresh, rebuild_derived
 from unspin.batch.inputs import Record, describe_inputs, iter_records
 from unspin.batch.progress import BatchProgress
+from unspin.batch.speakers import read_aliases
 from unspin.batch.worker import Outcome
 from unspin.batch.writer import ShardStore
 from unspin.errors import ConfigError
@@ -63,6 +65,7 @@ class BatchConfig:
     flush_seconds: float = 60.0
     max_failure_ratio: float = DEFAULT_MAX_FAILURE_RATIO
     progress: bool = True
+    aliases: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.inputs:
@@ -91,6 +94,7 @@ class BatchResult:
     failures_total: int = 0
     interrupted: bool = False
     restarts: int = 0
+    derived: dict[str, int] | None = None
     first_result_s: float | None = None
     worker_cpu_s: float = 0.0
     driver_cpu_s: float = 0.0
@@ -121,7 +125,7 @@ class BatchResult:
             "seconds": round(self.seconds, 3), "rate": round(self.rate, 3),
             "articles_total": self.articles_total, "failures_total": self.failures_total,
             "failure_ratio": round(self.failure_ratio, 6), "interrupted": self.interrupted,
-            "restarts": self.restarts,
+            "restarts": self.restarts, "derived": self.derived,
             "first_result_s": (round(self.first_result_s, 3)
                                if self.first_result_s is not None else None),
             "worker_cpu_s": round(self.worker_cpu_s, 3),
@@ -183,6 +187,8 @@ def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
     """Run a batch; returns counts and the exit code. KeyboardInterrupt is absorbed into
     ``result.interrupted`` once every finished record is safely in a shard."""
     console = console or Console(stderr=True)
+    if cfg.aliases is not None:
+        read_aliases(cfg.aliases)  # a malformed alias file stops the run before any work
     store = ShardStore(cfg.out)
     store.prepare(force=cfg.force)
     engine = make_engine(cfg)
@@ -249,6 +255,8 @@ def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
                 if close is not None:
                     close()  # stop the engine's workers before the last shard is written
             flush()  # what finished before the end (or the interrupt) goes into a last shard
+        if not result.interrupted and not is_fresh(cfg.out, cfg.aliases):  # speakers and copies span every shard
+            result.derived = rebuild_derived(cfg.out, cfg.aliases)
     except BaseException:
         status = "error"
         raise

@@ -1,0 +1,184 @@
+"""Corpus-wide tables, derived from every shard at once: ``speakers``, ``speaker_actors``,
+``duplicates``.
+
+The shard tables hold what one article says; these hold what only the whole corpus can
+say, so they are rebuilt (not appended to) whenever a run adds records, and live beside the
+shards::
+
+    OUT/derived/
+      speakers.parquet        one row per canonical speaker (unspin.batch.speakers)
+      speaker_actors.parquet  every speaking actor -> its canonical speaker (join on
+                              article_id + actor_id, i.e. quotes.speaker)
+      duplicates.parquet      every near-duplicate copy -> its original (unspin.batch.duplicates)
+      meta.json               the shards and alias file they were built from
+
+Each file is written atomically and ``meta.json`` last, so a reader that finds ``meta.json``
+naming the current shards reads tables built from exactly those shards (:func:`is_fresh`);
+otherwise it computes them itself with :func:`derive_tables`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from unspin.batch.duplicates import find_duplicates
+from unspin.batch.speakers import Alias, canonical_speakers, read_aliases
+
+__all__ = [
+    "DERIVED",
+    "DERIVED_SCHEMAS",
+    "derive_duplicates",
+    "derive_speakers",
+    "derive_tables",
+    "is_fresh",
+    "read_derived",
+    "rebuild_derived",
+]
+
+DERIVED = "derived"
+_META = "meta.json"
+
+#: The derived tables' explicit Arrow schemas (pinned in ``tests/batch/test_tables.py``).
+DERIVED_SCHEMAS: dict[str, pa.Schema] = {
+    "speakers": pa.schema([
+        pa.field("speaker", pa.string(), nullable=False),
+        pa.field("type", pa.string(), nullable=False),
+        pa.field("aliases", pa.list_(pa.string()), nullable=False),
+        pa.field("articles", pa.int64(), nullable=False),
+        pa.field("quotes", pa.int64(), nullable=False),
+        pa.field("wikidata_id", pa.string()),
+    ]),
+    "speaker_actors": pa.schema([
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("actor_id", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("speaker", pa.string(), nullable=False),
+    ]),
+    "duplicates": pa.schema([
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("duplicate_of", pa.string(), nullable=False),
+        pa.field("similarity", pa.float64(), nullable=False),
+    ]),
+}
+
+
+def derive_speakers(*, actors: pa.Table, quotes: pa.Table,
+                    aliases: list[Alias] | None = None) -> dict[str, pa.Table]:
+    """``speakers`` and ``speaker_actors`` from the corpus's ``actors`` (``article_id``,
+    ``id``, ``name``, ``type``) and ``quotes`` (``article_id``, ``speaker``) rows."""
+    quote_count = Counter(zip(quotes.column("article_id").to_pylist(),
+                              quotes.column("speaker").to_pylist(), strict=True))
+    speaking = [(a, i, n, t) for a, i, n, t in zip(
+        actors.column("article_id").to_pylist(), actors.column("id").to_pylist(),
+        actors.column("name").to_pylist(), actors.column("type").to_pylist(), strict=True)
+        if (a, i) in quote_count and n]
+    merged = canonical_speakers([(n, t, a) for a, _, n, t in speaking], aliases or ())
+    speaker_rows: list[dict[str, Any]] = []
+    seen: dict[int, dict[str, Any]] = {}
+    actor_rows: list[dict[str, Any]] = []
+    for a, i, n, t in speaking:
+        sp = merged[(n, t)]
+        row = seen.get(id(sp))
+        if row is None:
+            row = seen[id(sp)] = {"speaker": sp.name, "type": sp.type,
+                                  "aliases": sorted(sp.aliases), "articles": len(sp.articles),
+                                  "quotes": 0, "wikidata_id": sp.wikidata_id}
+            speaker_rows.append(row)
+        row["quotes"] += quote_count[(a, i)]
+        actor_rows.append({"article_id": a, "actor_id": i, "name": n, "speaker": sp.name})
+    speaker_rows.sort(key=lambda r: (-r["quotes"], r["speaker"]))
+    return {
+        "speakers": pa.Table.from_pylist(speaker_rows, schema=DERIVED_SCHEMAS["speakers"]),
+        "speaker_actors": pa.Table.from_pylist(actor_rows, schema=DERIVED_SCHEMAS["speaker_actors"]),
+    }
+
+
+def derive_duplicates(articles: pa.Table) -> pa.Table:
+    """``duplicates`` from the corpus's ``articles`` rows (``id``, ``text``,
+    ``source_published``)."""
+    dups = find_duplicates(zip(articles.column("id").to_pylist(),
+                               articles.column("text").to_pylist(),
+                               articles.column("source_published").to_pylist(), strict=True))
+    return pa.Table.from_pylist(
+        [{"article_id": d.article_id, "duplicate_of": d.duplicate_of,
+          "similarity": d.similarity} for d in dups], schema=DERIVED_SCHEMAS["duplicates"])
+
+
+def derive_tables(*, articles: pa.Table, actors: pa.Table, quotes: pa.Table,
+                  aliases: list[Alias] | None = None) -> dict[str, pa.Table]:
+    """Every derived table (see :func:`derive_speakers`, :func:`derive_duplicates`)."""
+    return {**derive_speakers(actors=actors, quotes=quotes, aliases=aliases),
+            "duplicates": derive_duplicates(articles)}
+
+
+def _shards(out: Path) -> list[str]:
+    return sorted(p.name for p in (out / "shards").glob("part-*") if p.is_dir())
+
+
+def _alias_hash(path: Path | None) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None else None
+
+
+def is_fresh(out: Path, aliases: Path | None = None) -> bool:
+    """Whether ``OUT/derived`` was built from exactly the current shards (and this alias
+    file, or none)."""
+    meta = out / DERIVED / _META
+    if not meta.is_file():
+        return False
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(data.get("shards") == _shards(out)
+                and (data.get("aliases") or {}).get("sha256") == _alias_hash(aliases))
+
+
+def rebuild_derived(out: Path, aliases: Path | None = None) -> dict[str, int]:
+    """Recompute the derived tables from every shard of ``out`` and write them; returns
+    each table's row count."""
+    from unspin.batch.writer import read_table
+
+    alias_rows = read_aliases(aliases) if aliases is not None else None
+    shards = _shards(out)
+    tables = derive_tables(
+        articles=read_table(out, "articles", ["id", "text", "source_published"]),
+        actors=read_table(out, "actors", ["article_id", "id", "name", "type"]),
+        quotes=read_table(out, "quotes", ["article_id", "speaker"]),
+        aliases=alias_rows)
+    folder = out / DERIVED
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / _META).unlink(missing_ok=True)  # stale until the new tables are all in place
+    for name, table in tables.items():
+        fd, tmp = tempfile.mkstemp(prefix=f".tmp-{name}-", dir=folder)
+        os.close(fd)
+        try:
+            pq.write_table(table, tmp, compression="zstd")
+            os.replace(tmp, folder / f"{name}.parquet")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    rows = {name: t.num_rows for name, t in tables.items()}
+    meta = {"built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "shards": shards,
+            "aliases": ({"path": str(aliases), "sha256": _alias_hash(aliases)}
+                        if aliases is not None else None),
+            "rows": rows}
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-meta-", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(meta, indent=2) + "\n")
+    os.replace(tmp, folder / _META)
+    return rows
+
+
+def read_derived(out: Path, table: str) -> pa.Table:
+    """One derived table as written by :func:`rebuild_derived`."""
+    return pq.read_table(out / DERIVED / f"{table}.parquet", schema=DERIVED_SCHEMAS[table])

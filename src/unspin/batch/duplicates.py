@@ -1,0 +1,89 @@
+"""Wire copies and near-duplicates: MinHash signatures and LSH (``datasketch``).
+
+Each article's text becomes a set of word :data:`SHINGLE`-grams (lower-cased words,
+accents kept), hashed into a MinHash of :data:`NUM_PERM` permutations (fixed seed, so a
+rerun finds the same pairs). An LSH index at :data:`THRESHOLD` proposes candidate pairs;
+a pair is kept when the signatures' estimated Jaccard similarity reaches the threshold.
+Kept pairs are joined into clusters (connected components); each cluster's *original* is
+its earliest-published article (ties and undated ones by id), and every other member
+becomes one row ``(article_id, duplicate_of, similarity)`` — ``similarity`` being the
+estimated Jaccard similarity between that copy and the original.
+
+Texts with fewer than :data:`MIN_WORDS` words are left out (short texts, "Share this",
+would otherwise match each other by accident).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["MIN_WORDS", "NUM_PERM", "SHINGLE", "THRESHOLD", "Duplicate", "find_duplicates"]
+
+#: Words per shingle, permutations per signature, the LSH (and keep) threshold, and the
+#: shortest text considered. Defaults of common near-duplicate practice, not tuned on data.
+SHINGLE = 5
+NUM_PERM = 128
+THRESHOLD = 0.5
+MIN_WORDS = 50
+_SEED = 1
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """One copy: ``article_id`` is a near-duplicate of the original ``duplicate_of``."""
+
+    article_id: str
+    duplicate_of: str
+    similarity: float
+
+
+def _shingles(text: str) -> set[bytes]:
+    words = _WORD.findall(text.casefold())
+    return {" ".join(words[i:i + SHINGLE]).encode("utf-8")
+            for i in range(max(len(words) - SHINGLE + 1, 1))}
+
+
+def find_duplicates(articles: Iterable[tuple[str, str, str | None]], *,
+                    threshold: float = THRESHOLD) -> list[Duplicate]:
+    """Near-duplicate copies among ``articles`` — ``(id, text, published)`` with
+    ``published`` an ISO date or None — sorted by ``article_id``."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    sigs: dict[str, MinHash] = {}
+    dates: dict[str, str] = {}
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for article_id, text, published in articles:
+        if article_id in sigs or len(_WORD.findall(text)) < MIN_WORDS:
+            continue
+        m = MinHash(num_perm=NUM_PERM, seed=_SEED)
+        m.update_batch(sorted(_shingles(text)))
+        parent[article_id] = article_id
+        for other in lsh.query(m):
+            if m.jaccard(sigs[other]) >= threshold:
+                parent[find(article_id)] = find(other)
+        lsh.insert(article_id, m)
+        sigs[article_id] = m
+        dates[article_id] = published or "9999"
+
+    clusters: dict[str, list[str]] = {}
+    for article_id in sigs:
+        clusters.setdefault(find(article_id), []).append(article_id)
+    out: list[Duplicate] = []
+    for members in clusters.values():
+        if len(members) < 2:
+            continue
+        original = min(members, key=lambda a: (dates[a], a))
+        out.extend(Duplicate(a, original, round(float(sigs[a].jaccard(sigs[original])), 4))
+                   for a in members if a != original)
+    return sorted(out, key=lambda d: d.article_id)

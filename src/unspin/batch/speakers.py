@@ -1,0 +1,253 @@
+"""One speaker across the corpus: the actors' names merged into canonical speakers.
+
+Actors are per article (the actors stage already merges "Trump" into "Donald Trump" inside
+one article); this module merges them *across* articles, from the names alone:
+
+1. **Clean** a name: titles and honorifics before a person's name are dropped ("Mr.",
+   "President", "Sen.", "former", …), so are middle initials ("Donald J. Trump"), suffixes
+   ("Jr.", "III") and, for any type, a leading "the" ("the State Department"). The *key*
+   is the cleaned name case-folded, without accents or punctuation ("U.S." = "US").
+2. **Full names** (a person whose key has two or more words) merge when their first and
+   last words agree ("Hillary Rodham Clinton" = "Hillary Clinton"). Other types merge when
+   their keys are equal.
+3. **A surname alone** ("Trump", "Mr. Trump", "President Trump") attaches to the person
+   with a full name ending in that surname when that person is the only one, or when it is
+   quoted in at least :data:`DOMINANCE` times as many articles as all the other full names
+   with that surname together; otherwise the surname is ambiguous and stays a speaker of
+   its own ("Trump" never merges into "Ivanka Trump" while "Donald Trump" is in the corpus).
+4. **The user's alias file wins** (CSV ``alias,canonical[,wikidata_id]``): a name whose
+   key equals an alias's key, or a canonical's key, belongs to that canonical, whatever
+   the automatic merge says; an automatic group whose canonical key equals a user
+   canonical's joins it.
+
+A group's canonical name is its most frequent cleaned full form (for people, the most
+frequent cleaned form of two or more words), or the user's canonical.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unspin.errors import InputError
+
+__all__ = [
+    "DOMINANCE",
+    "Alias",
+    "Speaker",
+    "canonical_speakers",
+    "clean_name",
+    "name_key",
+    "read_aliases",
+]
+
+#: A surname alone goes to the full name quoted in this many times as many articles as the
+#: other full names with that surname together. Chosen before measuring (not tuned): a
+#: surname is "clearly someone's" in a corpus when one bearer dominates it by a wide margin.
+DOMINANCE = 3.0
+
+_TITLES = frozenset({
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "lord", "lady",
+    "rev", "reverend", "fr", "father", "sister", "president", "vice", "vp", "presidentelect",
+    "pres", "sen", "senator", "rep", "representative", "congressman", "congresswoman", "gov",
+    "governor", "lt", "ltgov", "mayor", "secretary", "sec", "attorney", "general", "gen", "atty",
+    "judge", "justice", "chief", "chairman", "chairwoman", "chair", "speaker", "minister", "prime",
+    "pm", "ambassador", "amb", "adm", "admiral", "col", "colonel", "capt", "captain", "sgt",
+    "sergeant", "maj", "major", "officer", "commissioner", "director", "candidate", "nominee",
+    "former", "then", "ex", "the", "late", "dem", "republican", "democrat", "democratic",
+})
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"})
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*\.?", re.UNICODE)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"[^\w]", "", _fold(word))
+
+
+def clean_name(name: str, type: str = "person") -> str:
+    """``name`` without a leading "the" and, for a person, without titles, middle initials
+    and suffixes (original casing kept): "President Donald J. Trump Jr." → "Donald Trump"."""
+    if type != "person":
+        return _LEADING_THE.sub("", " ".join(name.split()))
+    words = _WORD.findall(" ".join(name.split()))
+    if words and _bare(words[0]) == "the":
+        words = words[1:]
+    while len(words) > 1 and _bare(words[0]) in _TITLES:
+        words = words[1:]
+    while len(words) > 1 and _bare(words[-1]) in _SUFFIXES:
+        words = words[:-1]
+    if len(words) > 2:  # middle initials: "Donald J. Trump", "George H. W. Bush"
+        inner = [w for w in words[1:-1] if len(_bare(w)) > 1]
+        words = [words[0], *inner, words[-1]]
+    return " ".join(words)
+
+
+def name_key(name: str, type: str = "person") -> str:
+    """The comparison key of a name: cleaned, case-folded, accents and punctuation gone."""
+    return " ".join(b for b in (_bare(w) for w in clean_name(name, type).split()) if b)
+
+
+@dataclass(frozen=True)
+class Alias:
+    """One row of a user alias file."""
+
+    alias: str
+    canonical: str
+    wikidata_id: str | None = None
+
+
+@dataclass
+class Speaker:
+    """A canonical speaker: its name, type, the actor names it covers, and the ids of the
+    articles it is quoted in with its quote count (filled by the caller from its rows)."""
+
+    name: str
+    type: str
+    aliases: set[str] = field(default_factory=set)
+    wikidata_id: str | None = None
+    articles: set[str] = field(default_factory=set)
+    quotes: int = 0
+
+
+_WIKIDATA = re.compile(r"Q[1-9][0-9]*")
+
+
+def read_aliases(path: Path) -> list[Alias]:
+    """Read a CSV alias file (``alias,canonical[,wikidata_id]``, an optional header line
+    ``alias,canonical,…``, ``#`` comment lines and blank lines skipped). A malformed file is
+    an :class:`InputError` naming the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the alias file {path} ({exc}); give a UTF-8 CSV of "
+                         "alias,canonical[,wikidata_id]", path=str(path)) from exc
+    out: list[Alias] = []
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        cells = [c.strip() for c in row]
+        if not cells or not any(cells) or cells[0].startswith("#"):
+            continue
+        if number == 1 and [c.casefold() for c in cells[:2]] == ["alias", "canonical"]:
+            continue
+        where = f"line {number} of the alias file {path}"
+        if len(cells) not in (2, 3) or not cells[0] or not cells[1]:
+            raise InputError(f"{where} has {len(cells)} field(s) {row!r}; each line is "
+                             "alias,canonical[,wikidata_id] with both names non-empty",
+                             path=str(path), line=number)
+        wikidata = cells[2] if len(cells) == 3 and cells[2] else None
+        if wikidata is not None and not _WIKIDATA.fullmatch(wikidata):
+            raise InputError(f"{where}: {wikidata!r} is not a Wikidata id (Q followed by "
+                             "digits, e.g. Q22686)", path=str(path), line=number)
+        out.append(Alias(cells[0], cells[1], wikidata))
+    return out
+
+
+def canonical_speakers(names: Iterable[tuple[str, str, str]],
+                       aliases: Iterable[Alias] = ()) -> dict[tuple[str, str], Speaker]:
+    """Canonical speakers for ``names`` — ``(name, type, article_id)`` for every speaker
+    actor (one tuple per actor) — keyed by ``(name, type)`` of each input name; several
+    keys share one :class:`Speaker`. ``Speaker.articles`` is filled from the tuples;
+    ``quotes`` is left for the caller."""
+    rows = list(names)
+    articles: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for name, type_, article in rows:
+        articles[(name, type_)].add(article)
+
+    user: dict[str, Speaker] = {}  # user canonical's key -> its Speaker
+    by_alias: dict[str, Speaker] = {}  # alias key (or canonical key) -> Speaker
+    for a in aliases:
+        key = name_key(a.canonical)
+        sp = user.get(key)
+        if sp is None:
+            sp = user[key] = Speaker(name=a.canonical, type="", wikidata_id=a.wikidata_id)
+        elif a.wikidata_id and not sp.wikidata_id:
+            sp.wikidata_id = a.wikidata_id
+        by_alias[name_key(a.alias)] = sp
+        by_alias.setdefault(key, sp)
+
+    fixed: dict[tuple[str, str], str] = {}  # name -> its user canonical's key
+    for nt in articles:
+        sp = by_alias.get(name_key(*nt))
+        if sp is not None:
+            fixed[nt] = name_key(sp.name)
+
+    result: dict[tuple[str, str], Speaker] = {}
+    for gkey, members in _groups(list(articles), fixed, articles):
+        if gkey[0] == "user":
+            sp = user[gkey[1]]
+        else:
+            type_ = Counter(t for _, t in members).most_common(1)[0][0]
+            canonical = _canonical_form(members, articles)
+            sp = user.get(name_key(canonical, type_)) or Speaker(name=canonical, type=type_)
+        for nt in members:
+            result[nt] = sp
+    for nt, sp in result.items():
+        sp.aliases.add(nt[0])
+        sp.articles |= articles[nt]
+        if not sp.type:
+            sp.type = nt[1]
+    return result
+
+
+def _groups(names: list[tuple[str, str]], fixed: dict[tuple[str, str], str],
+            articles: dict[tuple[str, str], set[str]]
+            ) -> list[tuple[tuple[str, ...], list[tuple[str, str]]]]:
+    """The merge: names the user fixed under ``("user", canonical key)``, full names by
+    first and last word, other types by key, then surnames alone attached to their dominant
+    full name (a user canonical counts as a full name)."""
+    full: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)
+    surnames: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for nt in names:
+        name, type_ = nt
+        if nt in fixed:
+            full[("user", fixed[nt])].append(nt)
+            continue
+        key = name_key(name, type_)
+        words = key.split()
+        if type_ == "person" and len(words) >= 2:
+            full[("person", words[0], words[-1])].append(nt)
+        elif type_ == "person" and len(words) == 1:
+            surnames[words[0]].append(nt)
+        else:
+            full[(type_, key)].append(nt)
+    by_surname: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for gkey in full:
+        words = gkey[-1].split()
+        if gkey[0] == "person" or (gkey[0] == "user" and len(words) >= 2):
+            by_surname[words[-1]].append(gkey)
+    for surname, members in surnames.items():
+        target = _dominant(by_surname.get(surname, []), full, articles)
+        full[target or ("person", surname)].extend(members)
+    return [(k, sorted(m)) for k, m in sorted(full.items())]
+
+
+def _dominant(candidates: list[tuple[str, ...]],
+              full: dict[tuple[str, ...], list[tuple[str, str]]],
+              articles: dict[tuple[str, str], set[str]]) -> tuple[str, ...] | None:
+    if not candidates:
+        return None
+    reach = {g: len(set().union(*(articles[nt] for nt in full[g]))) for g in candidates}
+    best = max(candidates, key=lambda g: (reach[g], g))
+    others = sum(n for g, n in reach.items() if g != best)
+    return best if reach[best] >= DOMINANCE * others else None
+
+
+def _canonical_form(members: list[tuple[str, str]],
+                    articles: dict[tuple[str, str], set[str]]) -> str:
+    counts: Counter[str] = Counter()
+    for name, type_ in members:
+        counts[clean_name(name, type_)] += len(articles[(name, type_)])
+    multi = {f: n for f, n in counts.items() if len(f.split()) >= 2}
+    pool = multi if members[0][1] == "person" and multi else counts
+    return min(pool, key=lambda f: (-pool[f], f))

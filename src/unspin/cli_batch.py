@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from enum import StrEnum
@@ -81,6 +82,24 @@ def batch(
         raise typer.Exit(result.exit_code)
 
 
+class PeriodChoice(StrEnum):
+    week = "week"
+    month = "month"
+
+
+def _date(value: str | None, flag: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(f"{flag} {value!r} is not a date; give YYYY-MM-DD") from exc
+
+
+def _split(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(v.strip() for item in values or [] for v in item.split(",") if v.strip())
+
+
 def corpus(
     results: Annotated[list[Path], typer.Argument(
         help="Folders written by `unspin batch` (several are read as one corpus).")],
@@ -89,6 +108,21 @@ def corpus(
                       help="Write here (a folder for csv without --query); default standard output.")] = None,
     query: Annotated[str | None, typer.Option(help="Only this query (see unspin.corpus.QUERIES).")] = None,
     top: Annotated[int, typer.Option(help="Rows per ranking (speakers, outlets, narratives).")] = 20,
+    since: Annotated[str | None, typer.Option(help="Only articles published on or after this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles published on or before this date (YYYY-MM-DD).")] = None,
+    outlet: Annotated[list[str] | None, typer.Option(
+        help="Only these outlets (repeat, or comma-separated).")] = None,
+    speaker: Annotated[list[str] | None, typer.Option(
+        help="Only articles quoting these speakers (canonical name or alias; repeat, or "
+             "comma-separated).")] = None,
+    compare: Annotated[str | None, typer.Option(
+        help="Two outlets side by side over time: A,B (also keeps only their articles).")] = None,
+    period: Annotated[PeriodChoice, typer.Option(help="Timeline period.")] = PeriodChoice.month,
+    all_copies: Annotated[bool, typer.Option(
+        "--all-copies", help="Count every copy of a story (default: near-duplicates are folded "
+                             "into the original).")] = False,
+    aliases: Annotated[Path | None, typer.Option(
+        help="CSV alias,canonical[,wikidata_id] that overrides the automatic speaker merge.")] = None,
 ) -> None:
     """Speakers, narratives, outlets and techniques across a batch output: an HTML page,
     CSV or JSON."""
@@ -96,22 +130,34 @@ def corpus(
 
     if query is not None and query not in corpus_mod.QUERIES:
         raise ConfigError(f"unknown query {query!r}; choose from {', '.join(corpus_mod.QUERIES)}")
+    pair: tuple[str, str] | None = None
+    outlets = _split(outlet)
+    if compare is not None:
+        named = _split([compare])
+        if len(named) != 2 or outlets:
+            raise ConfigError("--compare takes two outlets, A,B (and replaces --outlet)")
+        pair = (named[0], named[1])
+        outlets = named
+    filters = corpus_mod.Filters(since=_date(since, "--since"), until=_date(until, "--until"),
+                                 outlets=outlets, speakers=_split(speaker))
     names = [query] if query else list(corpus_mod.QUERIES)
-    with corpus_mod.Corpus(results) as db:
+    per: corpus_mod.Period = "week" if period is PeriodChoice.week else "month"
+    with corpus_mod.Corpus(results, filters=filters, all_copies=all_copies,
+                           aliases=aliases) as db:
         if format is CorpusFormat.html:
-            text = corpus_mod.render_html(db, top=top)
+            text = corpus_mod.render_html(db, top=top, period=per, compare=pair)
         elif format is CorpusFormat.json:
-            text = corpus_mod.to_json(db, names, top=top)
+            text = corpus_mod.to_json(db, names, top=top, period=per)
         elif len(names) == 1:
-            text = corpus_mod.to_csv(db, names[0], top=top)
+            text = corpus_mod.to_csv(db, names[0], top=top, period=per)
         else:
             if output is None or (output.exists() and not output.is_dir()):
                 raise ConfigError("csv holds one table: pass --query NAME, or -o FOLDER for one "
                                   "file per query")
             output.mkdir(parents=True, exist_ok=True)
             for name in names:
-                (output / f"{name}.csv").write_text(corpus_mod.to_csv(db, name, top=top),
-                                                    encoding="utf-8")
+                (output / f"{name}.csv").write_text(
+                    corpus_mod.to_csv(db, name, top=top, period=per), encoding="utf-8")
             return
     if output is not None:
         output.write_text(text, encoding="utf-8")

@@ -46,7 +46,16 @@ from typing import Any, Literal
 from unspin.batch.tables import TABLES
 from unspin.errors import ConfigError, InputError
 
-__all__ = ["PERIODS", "QUERIES", "Corpus", "Filters", "render_html", "to_csv", "to_json"]
+__all__ = [
+    "PERIODS",
+    "QUERIES",
+    "Corpus",
+    "Filters",
+    "cli_equivalent",
+    "render_html",
+    "to_csv",
+    "to_json",
+]
 
 _OUTLET = ("coalesce(nullif(a.source_site, ''), nullif(regexp_extract(a.source_url, "
            "'^[A-Za-z]+://(?:www\\.)?([^/:?#]+)', 1), ''), 'unknown')")
@@ -59,6 +68,7 @@ _QUOTED = """
           JOIN speaker_actors sa ON sa.article_id = q.article_id AND sa.actor_id = q.speaker
 """
 
+#: A timeline period.
 Period = Literal["week", "month"]
 #: The timeline periods.
 PERIODS: tuple[str, ...] = ("week", "month")
@@ -402,17 +412,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def to_json(db: Corpus, names: list[str], *, top: int = 20) -> str:
-    return json.dumps({name: db.query(name, top=top) for name in names}, indent=2,
+def to_json(db: Corpus, names: list[str], *, top: int = 20, period: Period = "month") -> str:
+    """The queries ``names`` as one JSON object of row lists, keyed by name."""
+    return json.dumps({name: db.query(name, top=top, period=period) for name in names}, indent=2,
                       ensure_ascii=False) + "\n"
 
 
-def to_csv(db: Corpus, name: str, *, top: int = 20) -> str:
-    cols, rows = db.run(name, top=top)
+def to_csv(db: Corpus, name: str, *, top: int = 20, period: Period = "month") -> str:
+    """Query ``name`` as CSV with a header (a list cell, e.g. aliases, joined by "; ")."""
+    cols, rows = db.run(name, top=top, period=period)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(cols)
-    writer.writerows([_plain(v) for v in row] for row in rows)
+    writer.writerows(["; ".join(map(str, v)) if isinstance(v, list) else _plain(v) for v in row]
+                     for row in rows)
     return buf.getvalue()
 
 
@@ -482,13 +495,15 @@ def heatmap(rows: list[str], cols: list[str], values: dict[tuple[str, str], floa
     return "".join(parts)
 
 
-def line_chart(xs: list[str], series: dict[str, dict[str, float]], *, title: str) -> str:
-    """One line per series over the ordered x labels (inline SVG), with a legend."""
+def line_chart(xs: list[str], series: dict[str, dict[str, float]], *, title: str,
+               y_max: float | None = None) -> str:
+    """One line per series over the ordered x labels (inline SVG), with a legend; ``y_max``
+    fixes the scale (charts set side by side share one)."""
     if not xs or not series:
         return ""
     width, height, left, right, top_pad, bottom = 640, 260, 50, 40, 15, 40
     plot_w, plot_h = width - left - right, height - top_pad - bottom
-    top = max((v for s in series.values() for v in s.values()), default=1) or 1
+    top = y_max or max((v for s in series.values() for v in s.values()), default=1) or 1
     step = plot_w / max(len(xs) - 1, 1)
     legend_h = 18 * len(series)
     parts = [f'<svg class="chart" role="img" aria-label="{_e(title)}" viewBox="0 0 {width} '
@@ -561,23 +576,139 @@ svg.chart{max-width:100%;height:auto;font-size:12px;fill:#1d2330}svg.chart text.
 details{margin-top:8px}table{border-collapse:collapse;font-size:13px;margin-top:6px}
 th,td{border-bottom:1px solid #e3e6eb;padding:3px 10px;text-align:left;vertical-align:top}
 th{background:#f0f2f5}.empty{color:#8a93a3;font-style:italic}
+.pair{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px}
+.col h3{font-size:14px;margin:10px 0 2px}.col h3.outlet{font-size:16px;border-bottom:1px solid #e3e6eb}
+code{background:#f0f2f5;padding:1px 4px;border-radius:3px;font-size:12px}
 """
 
 
-def _section(title: str, note: str, chart: str, rows: list[dict[str, Any]], empty: str) -> str:
+def _section(title: str, note: str, chart: str, rows: list[dict[str, Any]], empty: str,
+             extra: str = "") -> str:
     inner = chart or f'<p class="empty">{_e(empty)}</p>'
     return (f"<section><h2>{_e(title)}</h2><p class=\"note\">{_e(note)}</p>{inner}"
-            f"<details><summary>Table</summary>{_table(rows)}</details></section>")
+            f"<details><summary>Table</summary>{_table(rows)}</details>{extra}</section>")
 
 
-def render_html(db: Corpus, *, top: int = 20) -> str:
-    """The corpus page: summary cards, then one chart and its table per question."""
+def cli_equivalent(db: Corpus, *, period: Period = "month",
+                   compare: tuple[str, str] | None = None) -> str:
+    """The ``unspin corpus`` command line that renders this view."""
+    import shlex
+
+    f = db.filters
+    args = ["unspin", "corpus", *map(str, db.outs)]
+    if f.since:
+        args += ["--since", f.since.isoformat()]
+    if f.until:
+        args += ["--until", f.until.isoformat()]
+    if compare:
+        args += ["--compare", ",".join(compare)]
+    else:
+        for outlet in f.outlets:
+            args += ["--outlet", outlet]
+    for speaker in f.speakers:
+        args += ["--speaker", speaker]
+    if period != "month":
+        args += ["--period", period]
+    if db.all_copies:
+        args.append("--all-copies")
+    if db.aliases is not None:
+        args += ["--aliases", str(db.aliases)]
+    return shlex.join(args)
+
+
+def _filters_section(db: Corpus, summary: dict[str, Any], outlets: list[dict[str, Any]],
+                     speakers: list[dict[str, Any]], *, period: Period,
+                     compare: tuple[str, str] | None) -> str:
+    f = db.filters
+    applied = [
+        ("dates", f"{f.since or 'any'} to {f.until or 'any'}"),
+        ("outlets", ", ".join(f.outlets) or "all"),
+        ("speakers", ", ".join(f.speakers) or "all"),
+        ("copies", "every copy counted" if db.all_copies else
+         f"each story once ({summary['copies_folded']} copies folded; --all-copies counts "
+         "them)"),
+        ("timeline period", period),
+        ("speaker aliases", str(db.aliases) if db.aliases else "automatic merge only"),
+    ]
+    items = "".join(f"<li><b>{_e(k)}</b>: {_e(v)}</li>" for k, v in applied)
+    outlet_flags = " ".join(f"<code>--outlet {_e(_quote(o['outlet']))}</code>" for o in outlets)
+    speaker_flags = " ".join(f"<code>--speaker {_e(_quote(s['speaker']))}</code>"
+                             for s in speakers[:10])
+    return ("<section><h2>Filters</h2><p class=\"note\">This page is static: to filter, "
+            "rerun the command with the flags below (the page, CSV and JSON then count only "
+            "the matching articles).</p>"
+            f"<ul>{items}</ul><p>This view: <code>{_e(cli_equivalent(db, period=period, compare=compare))}"
+            "</code></p><p>Dates: <code>--since YYYY-MM-DD</code> <code>--until YYYY-MM-DD"
+            "</code>; timelines: <code>--period week</code>; two outlets side by side: "
+            "<code>--compare A,B</code>.</p>"
+            f"<p>Outlets: {outlet_flags or '–'}</p><p>Top speakers: {speaker_flags or '–'}</p>"
+            "</section>")
+
+
+def _quote(value: str) -> str:
+    import shlex
+
+    return shlex.quote(value)
+
+
+def _timeline_series(rows: list[dict[str, Any]], outlet: str, key: str, value: str,
+                     n: int) -> dict[str, dict[str, float]]:
+    totals: dict[str, float] = {}
+    for r in rows:
+        totals[r[key]] = totals.get(r[key], 0) + r[value]
+    keep = _by_total(totals)[:n]
+    series: dict[str, dict[str, float]] = {k: {} for k in keep}
+    for r in rows:
+        if r["outlet"] == outlet and r[key] in series:
+            series[r[key]][r["period"]] = r[value]
+    return {k: v for k, v in series.items() if v}
+
+
+def _outlets_over_time(db: Corpus, outlets: list[str], *, period: Period, top: int,
+                       compare: bool) -> str:
+    views = [
+        ("outlet_techniques_over_time", "technique", "spans_per_article",
+         "technique spans per article"),
+        ("outlet_narratives_over_time", "narrative", "share", "share of articles with the narrative"),
+        ("outlet_speakers_over_time", "speaker", "quotes", "quotes of the top speakers"),
+    ]
+    data = {name: [r for r in db.query(name, top=top, period=period) if r["outlet"] in outlets]
+            for name, *_ in views}
+    xs = sorted({r["period"] for rows in data.values() for r in rows})
+    cols = []
+    for outlet in outlets:
+        charts = []
+        for name, key, value, what in views:
+            rows = data[name]
+            y_max = max((r[value] for r in rows), default=0) or None
+            chart = line_chart(xs, _timeline_series(rows, outlet, key, value, 5),
+                               title=f"{outlet}: {what}", y_max=y_max)
+            charts.append(f"<h3>{_e(what)}</h3>" + (chart or '<p class="empty">None.</p>'))
+        cols.append(f'<div class="col"><h3 class="outlet">{_e(outlet)}</h3>{"".join(charts)}</div>')
+    note = (f"Per {period}, for {'the two outlets compared' if compare else 'each outlet'} "
+            "(the five most frequent techniques, narratives and speakers; one scale per row, "
+            "shared by the outlets).")
+    tables = "".join(f"<details><summary>{_e(name)}</summary>{_table(data[name], 200)}</details>"
+                     for name, *_ in views)
+    body = f'<div class="pair">{"".join(cols)}</div>' if cols else '<p class="empty">No dated articles.</p>'
+    return (f"<section><h2>Outlets over time</h2><p class=\"note\">{_e(note)}</p>{body}"
+            f"{tables}</section>")
+
+
+def render_html(db: Corpus, *, top: int = 20, period: Period = "month",
+                compare: tuple[str, str] | None = None) -> str:
+    """The corpus page: summary cards, the applied filters (and the flags that change
+    them), then one chart and its table per question, and the outlets over time (the two
+    ``compare`` outlets side by side, else the largest outlets)."""
     summary = db.query("summary")[0]
     speakers = db.query("top_speakers", top=top)
+    aliases = db.query("speaker_aliases", top=top)
+    outlets = db.query("outlets")
     sn = db.query("speaker_narrative", top=min(top, 15))
     ot = db.query("outlet_technique", top=min(top, 15))
     nt = db.query("narratives_over_time", top=6)
     fails = db.query("failures_by_code", top=top)
+    shown = list(compare) if compare else [o["outlet"] for o in outlets[:6]]
 
     cards = "".join(f'<div class="card"><b>{_e("–" if v is None else v)}</b><span>{_e(k.replace("_", " "))}</span></div>'
                     for k, v in summary.items())
@@ -594,10 +725,14 @@ def render_html(db: Corpus, *, top: int = 20) -> str:
     nt_chart = line_chart(months, series, title="narratives over time")
     fail_chart = bar_chart([f'{r["stage"]} {r["code"]}' for r in fails],
                            [r["records"] for r in fails], title="failures by stage and code")
+    alias_rows = [{**r, "aliases": "; ".join(r["aliases"])} for r in aliases]
     sections = [
-        _section("Top speakers", "Actors quoted most often, with the articles and outlets they are "
-                 "quoted in.", sp_chart, speakers, "No quotes with a resolved speaker yet (the "
-                 "quotes and actors stages fill this)."),
+        _filters_section(db, summary, outlets, speakers, period=period, compare=compare),
+        _section("Top speakers", "Canonical speakers quoted most often (names merged across "
+                 "articles: \u201cMr. Trump\u201d = \u201cDonald J. Trump\u201d), with the "
+                 "articles and outlets they are quoted in.", sp_chart, speakers, "No quotes "
+                 "with a resolved speaker yet (the quotes and actors stages fill this).",
+                 f"<details><summary>Merged names</summary>{_table(alias_rows)}</details>"),
         _section("Speakers × narratives", "Articles where the speaker is quoted and the narrative "
                  "is detected; the table's 'voiced' counts narrative evidence in the speaker's own "
                  "voice.", sn_chart, sn, "No speaker co-occurs with a detected narrative yet."),
@@ -606,6 +741,7 @@ def render_html(db: Corpus, *, top: int = 20) -> str:
         _section("Narratives over time", "Share of each month's articles carrying the narrative "
                  "(the six most frequent narratives).", nt_chart, nt,
                  "No dated articles with narratives yet."),
+        _outlets_over_time(db, shown, period=period, top=top, compare=compare is not None),
         _section("Failures", "Records that could not be analysed, by stage and error code.",
                  fail_chart, fails, "No failures."),
     ]

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from unspin.batch.derived import DERIVED_SCHEMAS
 from unspin.batch.tables import (
     FAILURES_SCHEMA,
     LAYER_TABLES,
@@ -76,6 +77,15 @@ PINNED = {
                  "message: string"],
 }
 
+#: The corpus-wide tables of ``OUT/derived`` (``unspin.batch.derived``), pinned the same way.
+PINNED_DERIVED = {
+    "speakers": ["speaker: string", "type: string", "aliases: list<item: string>",
+                 "articles: int64", "quotes: int64", "wikidata_id: string"],
+    "speaker_actors": ["article_id: string", "actor_id: string", "name: string",
+                       "speaker: string"],
+    "duplicates": ["article_id: string", "duplicate_of: string", "similarity: double"],
+}
+
 TEXT = "Minister Ana Ruiz said the plan \"will work\". Critics called it a disaster."
 
 
@@ -116,6 +126,11 @@ def full_report() -> Report:
 @pytest.mark.parametrize("table", list(PINNED))
 def test_each_table_has_its_pinned_schema(table: str) -> None:
     assert [f"{f.name}: {f.type}" for f in SCHEMAS[table]] == PINNED[table]
+
+
+@pytest.mark.parametrize("table", list(PINNED_DERIVED))
+def test_each_derived_table_has_its_pinned_schema(table: str) -> None:
+    assert [f"{f.name}: {f.type}" for f in DERIVED_SCHEMAS[table]] == PINNED_DERIVED[table]
 
 
 def test_every_list_layer_of_the_report_is_a_table_or_an_article_column() -> None:

@@ -1,0 +1,106 @@
+"""The corpus-wide tables in ``OUT/derived``: built after a run, rebuilt when a run adds
+records, read back as written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from unspin.batch.derived import is_fresh, read_derived, rebuild_derived
+from unspin.batch.run import BatchConfig, run_batch
+from unspin.batch.tables import report_to_rows
+from unspin.batch.worker import Outcome
+from unspin.batch.writer import ShardStore
+from unspin.errors import InputError
+from unspin.report.models import Actor, Quote, Report, SourceInfo, Span
+
+from .conftest import PLUMBING
+from .test_duplicates import OTHER, REPRINT, STORY
+
+
+def _report(id: str, text: str, speakers: list[tuple[str, str, int]],
+            published: str | None = None) -> Report:
+    actors = [Actor(id=f"{id}-{k}", name=name, type="person") for k, (name, _, _) in
+              enumerate(speakers)]
+    quotes = [Quote(id=f"{id}-q{k}-{j}", kind="direct", content=Span(start=0, end=5),
+                    speaker=f"{id}-{k}", confidence=0.9)
+              for k, (_, _, n) in enumerate(speakers) for j in range(n)]
+    return Report(unspin_version="0.1.0", id=id, language="en", text=text, raw_text=text,
+                  source=SourceInfo(kind="jsonl", published=published), actors=actors,
+                  quotes=quotes)
+
+
+def _write(out: Path, reports: list[Report]) -> None:
+    store = ShardStore(out)
+    store.shards.mkdir(parents=True, exist_ok=True)
+    store.write_shard([Outcome(id=r.id, source="x", rows=report_to_rows(r, input="x"),
+                               failed=False, pid=1, rss_kb=0, ms=0.0) for r in reports])
+
+
+def test_speakers_and_copies_are_written_beside_the_shards(tmp_path: Path) -> None:
+    _write(tmp_path, [_report("a", STORY, [("Donald J. Trump", "person", 2)], "2024-03-01"),
+                      _report("b", REPRINT, [("Mr. Trump", "person", 1)], "2024-03-02"),
+                      _report("c", OTHER, [("Ivanka Trump", "person", 1)]),
+                      _report("d", "A short note.", [("Donald Trump", "person", 1)]),
+                      _report("e", "Another note.", [("Donald Trump", "person", 1)])])
+    rows = rebuild_derived(tmp_path)
+    assert rows == {"speakers": 2, "speaker_actors": 5, "duplicates": 1}
+    assert read_derived(tmp_path, "speakers").to_pylist() == [
+        {"speaker": "Donald Trump", "type": "person",
+         "aliases": ["Donald J. Trump", "Donald Trump", "Mr. Trump"], "articles": 4, "quotes": 5,
+         "wikidata_id": None},
+        {"speaker": "Ivanka Trump", "type": "person", "aliases": ["Ivanka Trump"],
+         "articles": 1, "quotes": 1, "wikidata_id": None}]
+    assert read_derived(tmp_path, "speaker_actors").to_pylist()[1] == {
+        "article_id": "b", "actor_id": "b-0", "name": "Mr. Trump", "speaker": "Donald Trump"}
+    (dup,) = read_derived(tmp_path, "duplicates").to_pylist()
+    assert (dup["article_id"], dup["duplicate_of"]) == ("b", "a")
+
+
+def test_the_tables_are_stale_once_a_shard_is_added_or_the_alias_file_changes(
+        tmp_path: Path) -> None:
+    _write(tmp_path, [_report("a", STORY, [("Ana Ruiz", "person", 1)])])
+    rebuild_derived(tmp_path)
+    assert is_fresh(tmp_path)
+    aliases = tmp_path / "aliases.csv"
+    aliases.write_text("Ana Ruiz,Ana María Ruiz\n", encoding="utf-8")
+    assert not is_fresh(tmp_path, aliases)
+    rebuild_derived(tmp_path, aliases)
+    assert is_fresh(tmp_path, aliases) and not is_fresh(tmp_path)
+    assert read_derived(tmp_path, "speakers").column("speaker").to_pylist() == ["Ana María Ruiz"]
+    _write(tmp_path, [_report("b", OTHER, [("Ana Ruiz", "person", 1)])])
+    assert not is_fresh(tmp_path, aliases)
+
+
+def _feed(path: Path, records: list[tuple[str, str]]) -> Path:
+    path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in records),
+                    encoding="utf-8")
+    return path
+
+
+def test_a_batch_run_builds_them_and_an_extending_run_rebuilds_them(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = _feed(tmp_path / "one.jsonl", [("s1", STORY), ("o1", OTHER)])
+    done = run_batch(BatchConfig(inputs=(str(first),), out=out, options=PLUMBING, workers=0,
+                                 progress=False))
+    assert done.derived == {"speakers": 0, "speaker_actors": 0, "duplicates": 0}
+    more = _feed(tmp_path / "two.jsonl", [("s2", REPRINT)])
+    again = run_batch(BatchConfig(inputs=(str(first), str(more)), out=out, options=PLUMBING,
+                                  workers=0, progress=False))
+    assert again.derived is not None and again.derived["duplicates"] == 1
+    assert read_derived(out, "duplicates").column("article_id").to_pylist() == ["s2"]
+    idle = run_batch(BatchConfig(inputs=(str(first), str(more)), out=out, options=PLUMBING,
+                                 workers=0, progress=False))
+    assert idle.derived is None  # nothing new: the tables are kept as they are
+
+
+def test_a_malformed_alias_file_stops_the_run_before_any_work(tmp_path: Path) -> None:
+    feed = _feed(tmp_path / "one.jsonl", [("s1", STORY)])
+    bad = tmp_path / "aliases.csv"
+    bad.write_text("only-one-field\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 1 of the alias file"):
+        run_batch(BatchConfig(inputs=(str(feed),), out=tmp_path / "out", options=PLUMBING,
+                              workers=0, progress=False, aliases=bad))
+    assert not (tmp_path / "out").exists()

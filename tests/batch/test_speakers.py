@@ -1,0 +1,124 @@
+"""One speaker across the corpus: name cleaning, the automatic merge, and the alias file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from unspin.batch.speakers import Alias, canonical_speakers, clean_name, name_key, read_aliases
+from unspin.errors import InputError
+
+
+def _merge(names: list[tuple[str, str, str]], aliases: list[Alias] | None = None
+           ) -> dict[str, str]:
+    return {name: sp.name for (name, _), sp in canonical_speakers(names, aliases or []).items()}
+
+
+#: Donald Trump is quoted in four articles under four forms, Ivanka Trump in one.
+TRUMPS = [("Donald Trump", "person", "a1"), ("Donald J. Trump", "person", "a2"),
+          ("Mr. Trump", "person", "a3"), ("President Trump", "person", "a4"),
+          ("Trump", "person", "a5"), ("Donald Trump", "person", "a6"),
+          ("Ivanka Trump", "person", "a7")]
+
+
+@pytest.mark.parametrize(("name", "cleaned"), [
+    ("President Donald J. Trump", "Donald Trump"),
+    ("Mr. Trump", "Trump"),
+    ("Sen. Bernie Sanders", "Bernie Sanders"),
+    ("George H. W. Bush", "George Bush"),
+    ("Martin Luther King Jr.", "Martin Luther King"),
+    ("former Secretary of State", "of State"),
+])
+def test_a_person_loses_titles_middle_initials_and_suffixes(name: str, cleaned: str) -> None:
+    assert clean_name(name) == cleaned
+
+
+def test_an_organisation_loses_only_a_leading_the() -> None:
+    assert clean_name("the State Department", "organisation") == "State Department"
+    assert name_key("The U.S. Senate", "organisation") == name_key("US Senate", "organisation")
+
+
+def test_the_forms_of_one_name_are_one_speaker_and_a_relative_is_not() -> None:
+    merged = _merge(TRUMPS)
+    assert {merged[n] for n in ("Donald Trump", "Donald J. Trump", "Mr. Trump",
+                                "President Trump", "Trump")} == {"Donald Trump"}
+    assert merged["Ivanka Trump"] == "Ivanka Trump"
+
+
+def test_a_surname_shared_by_bearers_of_similar_weight_stays_apart() -> None:
+    merged = _merge([("Hillary Clinton", "person", "a1"), ("Bill Clinton", "person", "a2"),
+                     ("Clinton", "person", "a3")])
+    assert merged == {"Hillary Clinton": "Hillary Clinton", "Bill Clinton": "Bill Clinton",
+                      "Clinton": "Clinton"}
+
+
+def test_full_names_merge_on_first_and_last_word() -> None:
+    merged = _merge([("Hillary Rodham Clinton", "person", "a1"),
+                     ("Hillary Clinton", "person", "a2"), ("Hillary Clinton", "person", "a3")])
+    assert set(merged.values()) == {"Hillary Clinton"}
+
+
+def test_organisations_merge_with_and_without_the_but_not_with_people() -> None:
+    merged = _merge([("the State Department", "organisation", "a1"),
+                     ("State Department", "organisation", "a2"),
+                     ("Ford", "organisation", "a3"), ("Gerald Ford", "person", "a4")])
+    assert merged["the State Department"] == merged["State Department"] == "State Department"
+    assert merged["Ford"] == "Ford" and merged["Gerald Ford"] == "Gerald Ford"
+
+
+def test_a_speaker_counts_the_articles_of_all_its_names() -> None:
+    result = canonical_speakers(TRUMPS)
+    donald = result[("Mr. Trump", "person")]
+    assert donald.articles == {"a1", "a2", "a3", "a4", "a5", "a6"}
+    assert donald.aliases == {"Donald Trump", "Donald J. Trump", "Mr. Trump", "President Trump",
+                              "Trump"}
+
+
+def test_the_alias_file_wins_over_the_automatic_merge() -> None:
+    names = [("Hillary Clinton", "person", "a1"), ("Bill Clinton", "person", "a2"),
+             ("Clinton", "person", "a3"), ("Mr. Clinton", "person", "a4"),
+             ("Foggy Bottom", "organisation", "a5"), ("State Department", "organisation", "a6")]
+    aliases = [Alias("Mr. Clinton", "Bill Clinton", "Q1124"),
+               Alias("Foggy Bottom", "State Department")]
+    result = canonical_speakers(names, aliases)
+    merged = {n: sp.name for (n, _), sp in result.items()}
+    # names are matched by key, titles dropped: "Clinton" is the alias "Mr. Clinton" too
+    assert merged["Mr. Clinton"] == merged["Clinton"] == merged["Bill Clinton"] == "Bill Clinton"
+    assert merged["Hillary Clinton"] == "Hillary Clinton"
+    assert merged["Foggy Bottom"] == merged["State Department"] == "State Department"
+    assert result[("Bill Clinton", "person")].wikidata_id == "Q1124"
+
+
+def test_a_user_canonical_is_a_full_name_for_surnames_alone() -> None:
+    merged = _merge([*TRUMPS, ("Donny", "person", "a8")], [Alias("Donny", "Donald Trump")])
+    assert merged["Trump"] == merged["Donny"] == merged["Donald J. Trump"] == "Donald Trump"
+    assert merged["Ivanka Trump"] == "Ivanka Trump"
+
+
+def test_an_alias_file_is_read_with_or_without_header_and_wikidata(tmp_path: Path) -> None:
+    path = tmp_path / "aliases.csv"
+    path.write_text("alias,canonical,wikidata_id\n# comment\n\nMr. Trump,Donald Trump,Q22686\n"
+                    '"Clinton, Hillary",Hillary Clinton\n', encoding="utf-8")
+    assert read_aliases(path) == [Alias("Mr. Trump", "Donald Trump", "Q22686"),
+                                  Alias("Clinton, Hillary", "Hillary Clinton", None)]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("Trump\n", "line 1 .* 1 field"),
+    ("Trump,Donald Trump,Q1,extra\n", "line 1 .* 4 field"),
+    ("ok,Fine\n,Donald Trump\n", "line 2"),
+    ("Trump,Donald Trump,22686\n", "not a Wikidata id"),
+])
+def test_a_malformed_alias_file_is_an_input_error_naming_the_line(
+        tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "aliases.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=message) as info:
+        read_aliases(path)
+    assert info.value.exit_code == 2
+
+
+def test_a_missing_alias_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read the alias file"):
+        read_aliases(tmp_path / "nope.csv")

@@ -63,3 +63,45 @@ def test_corpus_csv_of_every_query_needs_a_folder(feed: Path, tmp_path: Path) ->
     done = CliRunner().invoke(app, ["corpus", str(out), "--format", "csv", "-o", str(folder)])
     assert done.exit_code == 0
     assert (folder / "top_speakers.csv").read_text().startswith("speaker,type,quotes")
+
+
+@pytest.fixture
+def out(feed: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "out"
+    CliRunner().invoke(app, ["batch", str(feed), "-o", str(folder), "-n", "0", "--stages", "",
+                             "--max-failure-ratio", "0.5"])
+    return folder
+
+
+def test_batch_writes_the_corpus_wide_tables(out: Path) -> None:
+    assert {p.name for p in (out / "derived").iterdir()} == {
+        "speakers.parquet", "speaker_actors.parquet", "duplicates.parquet", "meta.json"}
+
+
+@pytest.mark.parametrize("args", [
+    ["--since", "last tuesday"],
+    ["--compare", "Ledger"],
+    ["--compare", "Ledger,Other", "--outlet", "Ledger"],
+    ["--outlet", "Gazette"],
+])
+def test_bad_corpus_filters_exit_with_code_2(out: Path, args: list[str]) -> None:
+    from unspin.cli import main
+
+    assert main(["corpus", str(out), "-f", "json", *args]) == 2
+
+
+def test_a_malformed_alias_file_exits_with_code_2(out: Path, tmp_path: Path) -> None:
+    from unspin.cli import main
+
+    bad = tmp_path / "aliases.csv"
+    bad.write_text("a,b,c,d\n", encoding="utf-8")
+    assert main(["corpus", str(out), "--aliases", str(bad)]) == 2
+    assert main(["batch", str(out.parent / "feed.jsonl"), "-o", str(out), "--aliases", str(bad),
+                 "-n", "0", "--stages", ""]) == 2
+
+
+def test_corpus_filters_and_periods_reach_the_queries(out: Path) -> None:
+    shown = CliRunner().invoke(app, ["corpus", str(out), "-f", "json", "--query", "outlets",
+                                     "--outlet", "ledger", "--period", "week"])
+    assert shown.exit_code == 0, shown.output
+    assert [r["outlet"] for r in json.loads(shown.output)["outlets"]] == ["Ledger"]

@@ -7,6 +7,8 @@ outlets and dates), so every expected figure below is counted from ``_corpus``.
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import html
 import io
 import json
 from pathlib import Path
@@ -17,8 +19,8 @@ import pytest
 from unspin.batch.tables import failure_row, report_to_rows
 from unspin.batch.worker import Outcome
 from unspin.batch.writer import ShardStore
-from unspin.corpus import QUERIES, Corpus, render_html, to_csv, to_json
-from unspin.errors import InputError
+from unspin.corpus import QUERIES, Corpus, Filters, cli_equivalent, render_html, to_csv, to_json
+from unspin.errors import ConfigError, InputError
 from unspin.report.models import (
     Actor,
     Narrative,
@@ -165,9 +167,12 @@ def test_csv_has_a_header_and_one_line_per_row(db: Corpus) -> None:
 
 def test_the_page_draws_each_question_as_inline_svg(db: Corpus) -> None:
     page = render_html(db)
-    assert page.count("<svg") == 5
-    for title in ("Top speakers", "Speakers × narratives", "Outlets × techniques",
-                  "Narratives over time", "Failures"):
+    # five questions, then three timelines for each outlet with dated articles (a4's outlet
+    # has none, so it shows "None." three times)
+    assert page.count("<svg") == 5 + 3 * 2
+    assert page.count('<p class="empty">None.</p>') == 3
+    for title in ("Filters", "Top speakers", "Speakers × narratives", "Outlets × techniques",
+                  "Narratives over time", "Outlets over time", "Failures"):
         assert f"<h2>{title}</h2>" in page
 
 
@@ -195,3 +200,174 @@ def test_several_batch_outputs_read_as_one_corpus(out: Path, tmp_path: Path) -> 
         for name in ("top_speakers", "speaker_narrative", "outlet_technique",
                      "narratives_over_time"):
             assert split.query(name) == whole.query(name), name
+
+
+# --------------------------------------------------------------------------- a small crawl
+# Two outlets over two months: one wire story and its reprint (c2 copies c1), Donald Trump
+# under five names, Ivanka Trump, and the State Department with and without "the".
+
+def _speaking(prefix: str, *people: tuple[str, str, int]) -> dict[str, Any]:
+    actors = [Actor(id=f"{prefix}{k}", name=n, type=t)  # type: ignore[arg-type]
+              for k, (n, t, _) in enumerate(people)]
+    quotes = [_q(len(actors) * j + k, f"{prefix}{k}") for k, (_, _, n) in enumerate(people)
+              for j in range(n)]
+    return {"actors": actors, "quotes": quotes}
+
+
+def _story(id: str, site: str, published: str | None, text: str, *people: tuple[str, str, int],
+           techniques: tuple[str, ...] = (), narratives: tuple[str, ...] = ()) -> Report:
+    return Report(unspin_version="0.1.0", id=id, language="en", text=text, raw_text=text,
+                  source=SourceInfo(kind="jsonl", site=site, published=published),
+                  techniques=[_t(10 * i, name) for i, name in enumerate(techniques)],
+                  narratives=[_n(label) for label in narratives], **_speaking(id, *people))
+
+
+def _crawl() -> list[Report]:
+    from tests.batch.test_duplicates import OTHER, REPRINT, STORY
+
+    return [
+        _story("c1", "Ledger", "2024-03-04", STORY, ("Donald J. Trump", "person", 2),
+               techniques=("Loaded_Language", "Loaded_Language"), narratives=(N1,)),
+        _story("c2", "Courier", "2024-03-05", REPRINT, ("Mr. Trump", "person", 1),
+               techniques=("Loaded_Language",), narratives=(N1,)),
+        _story("c3", "Courier", "2024-03-12", OTHER, ("Donald Trump", "person", 1),
+               ("Ivanka Trump", "person", 1), techniques=("Doubt",), narratives=(N2,)),
+        _story("c4", "Ledger", "2024-04-02", TEXT, ("President Trump", "person", 1),
+               techniques=("Doubt",), narratives=(N2,)),
+        _story("c5", "Courier", None, TEXT, ("the State Department", "organisation", 1)),
+        _story("c6", "Ledger", "2024-04-03", TEXT, ("State Department", "organisation", 1),
+               ("Donald Trump", "person", 1)),
+    ]
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("crawl")
+    store = ShardStore(folder)
+    store.prepare(force=False)
+    store.write_shard([Outcome(id=r.id, source="x", rows=report_to_rows(r, input="x"),
+                               failed=False, pid=1, rss_kb=0, ms=0.0) for r in _crawl()])
+    return folder
+
+
+def _top(folder: Path, **kwargs: Any) -> list[tuple[str, int, int]]:
+    with Corpus(folder, **kwargs) as db:
+        return [(r["speaker"], r["quotes"], r["articles"]) for r in db.query("top_speakers")]
+
+
+def test_speakers_are_counted_by_canonical_name_across_articles(crawl: Path) -> None:
+    assert _top(crawl) == [("Donald Trump", 5, 4), ("State Department", 2, 2),
+                           ("Ivanka Trump", 1, 1)]
+
+
+def test_the_merged_names_are_listed_per_speaker(crawl: Path) -> None:
+    with Corpus(crawl) as db:
+        rows = {r["speaker"]: r["aliases"] for r in db.query("speaker_aliases")}
+    assert rows == {"Donald Trump": ["Donald J. Trump", "Donald Trump", "Mr. Trump",
+                                     "President Trump"],
+                    "State Department": ["State Department", "the State Department"]}
+
+
+def test_a_copy_is_folded_by_default_and_counted_with_all_copies(crawl: Path) -> None:
+    with Corpus(crawl) as folded, Corpus(crawl, all_copies=True) as every:
+        one, all_ = folded.query("summary")[0], every.query("summary")[0]
+        outlets = {r["outlet"]: r["articles"] for r in folded.query("outlets")}
+    assert (one["articles"], one["copies_folded"]) == (5, 1)
+    assert (all_["articles"], all_["copies_folded"]) == (6, 0)
+    assert outlets == {"Ledger": 3, "Courier": 2}
+    assert _top(crawl, all_copies=True)[0] == ("Donald Trump", 6, 5)
+
+
+def test_the_alias_file_overrides_the_merge_for_this_view(crawl: Path, tmp_path: Path) -> None:
+    aliases = tmp_path / "aliases.csv"
+    aliases.write_text("alias,canonical,wikidata_id\nState Department,US Department of State,"
+                       "Q789915\n", encoding="utf-8")
+    assert ("US Department of State", 2, 2) in _top(crawl, aliases=aliases)
+    with Corpus(crawl, aliases=aliases) as db:
+        (row,) = [r for r in db.query("speaker_aliases") if r["wikidata_id"]]
+    assert (row["speaker"], row["wikidata_id"]) == ("US Department of State", "Q789915")
+
+
+@pytest.mark.parametrize(("filters", "expected"), [
+    (Filters(outlets=("ledger",)), [("Donald Trump", 4, 3), ("State Department", 1, 1)]),
+    (Filters(since=dt.date(2024, 4, 1)), [("Donald Trump", 2, 2), ("State Department", 1, 1)]),
+    (Filters(until=dt.date(2024, 3, 31)), [("Donald Trump", 3, 2), ("Ivanka Trump", 1, 1)]),
+    (Filters(speakers=("Ivanka Trump",)), [("Donald Trump", 1, 1), ("Ivanka Trump", 1, 1)]),
+    (Filters(speakers=("mr. trump",)), [("Donald Trump", 5, 4), ("Ivanka Trump", 1, 1),
+                                        ("State Department", 1, 1)]),
+])
+def test_filters_keep_the_articles_by_date_outlet_and_speaker(
+        crawl: Path, filters: Filters, expected: list[tuple[str, int, int]]) -> None:
+    assert _top(crawl, filters=filters) == expected
+
+
+@pytest.mark.parametrize(("filters", "message"), [
+    (Filters(outlets=("Gazette",)), "no outlet 'Gazette' in the corpus; outlets: Courier, Ledger"),
+    (Filters(speakers=("Melania Trump",)), "no speaker 'Melania Trump'"),
+])
+def test_an_unknown_outlet_or_speaker_is_a_config_error(
+        crawl: Path, filters: Filters, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Corpus(crawl, filters=filters)
+
+
+def test_a_date_range_that_ends_before_it_starts_is_refused() -> None:
+    with pytest.raises(ConfigError, match="after --until"):
+        Filters(since=dt.date(2024, 5, 1), until=dt.date(2024, 4, 1))
+
+
+def test_technique_timelines_are_spans_per_article_of_each_outlet_and_period(crawl: Path) -> None:
+    with Corpus(crawl) as db:
+        weeks = db.query("outlet_techniques_over_time", period="week")
+        months = db.query("outlet_techniques_over_time", period="month")
+    assert [(r["outlet"], r["period"], r["technique"], r["spans"], r["spans_per_article"])
+            for r in weeks] == [("Courier", "2024-03-11", "Doubt", 1, 1.0),
+                                ("Ledger", "2024-03-04", "Loaded_Language", 2, 2.0),
+                                ("Ledger", "2024-04-01", "Doubt", 1, 0.5)]
+    assert [(r["outlet"], r["period"]) for r in months] == [
+        ("Courier", "2024-03"), ("Ledger", "2024-03"), ("Ledger", "2024-04")]
+
+
+def test_narrative_and_speaker_timelines_per_outlet(crawl: Path) -> None:
+    with Corpus(crawl) as db:
+        narratives = db.query("outlet_narratives_over_time")
+        speakers = db.query("outlet_speakers_over_time")
+    assert [(r["outlet"], r["period"], r["narrative"], r["share"]) for r in narratives] == [
+        ("Courier", "2024-03", N2, 1.0), ("Ledger", "2024-03", N1, 1.0),
+        ("Ledger", "2024-04", N2, 0.5)]
+    assert [(r["outlet"], r["period"], r["speaker"], r["quotes"]) for r in speakers] == [
+        ("Courier", "2024-03", "Donald Trump", 1), ("Courier", "2024-03", "Ivanka Trump", 1),
+        ("Ledger", "2024-03", "Donald Trump", 2), ("Ledger", "2024-04", "Donald Trump", 2),
+        ("Ledger", "2024-04", "State Department", 1)]
+
+
+def test_an_unknown_period_is_refused(crawl: Path) -> None:
+    with Corpus(crawl) as db, pytest.raises(ConfigError, match="unknown period"):
+        db.query("outlet_speakers_over_time", period="year")  # type: ignore[arg-type]
+
+
+def test_the_page_shows_two_outlets_side_by_side_and_the_applied_filters(crawl: Path) -> None:
+    filters = Filters(outlets=("Ledger", "Courier"), since=dt.date(2024, 3, 1))
+    with Corpus(crawl, filters=filters) as db:
+        page = render_html(db, compare=("Ledger", "Courier"), period="week")
+        command = cli_equivalent(db, compare=("Ledger", "Courier"), period="week")
+    assert command == (f"unspin corpus {crawl} --since 2024-03-01 --compare Ledger,Courier "
+                       "--period week")
+    assert html.escape(command) in page
+    assert "each story once (1 copies folded; --all-copies counts them)" in page
+    pair = page[page.index('<div class="pair">'):]
+    assert pair.index('<h3 class="outlet">Ledger</h3>') < pair.index(
+        '<h3 class="outlet">Courier</h3>')
+
+
+def test_the_stored_tables_and_the_computed_ones_agree(crawl: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from unspin.batch.derived import rebuild_derived
+
+    stored = tmp_path / "stored"
+    shutil.copytree(crawl, stored)
+    rebuild_derived(stored)
+    with Corpus(stored) as from_disk, Corpus(crawl) as computed:
+        for name in ("summary", "top_speakers", "speaker_aliases", "outlet_speakers_over_time"):
+            assert from_disk.query(name) == computed.query(name), name

@@ -27,6 +27,7 @@ TRUMPS = [("Donald Trump", "person", "a1"), ("Donald J. Trump", "person", "a2"),
     ("Mr. Trump", "Trump"),
     ("Sen. Bernie Sanders", "Bernie Sanders"),
     ("George H. W. Bush", "George Bush"),
+    ("George H.W. Bush", "George Bush"),
     ("Martin Luther King Jr.", "Martin Luther King"),
     ("former Secretary of State", "of State"),
 ])
@@ -59,12 +60,27 @@ def test_full_names_merge_on_first_and_last_word() -> None:
     assert set(merged.values()) == {"Hillary Clinton"}
 
 
+def test_different_middle_initials_are_different_people() -> None:
+    merged = _merge([("George W. Bush", "person", "a1"), ("George H.W. Bush", "person", "a2"),
+                     ("George Bush", "person", "a3"), ("James B. Comey", "person", "a4"),
+                     ("James Comey", "person", "a5"), ("James B. Comey Jr.", "person", "a6")])
+    assert [merged[n] for n in ("George W. Bush", "George H.W. Bush", "George Bush")] == [
+        "George W. Bush", "George H.W. Bush", "George Bush"]
+    assert {merged["James B. Comey"], merged["James Comey"],
+            merged["James B. Comey Jr."]} == {"James Comey"}
+
+
 def test_organisations_merge_with_and_without_the_but_not_with_people() -> None:
     merged = _merge([("the State Department", "organisation", "a1"),
                      ("State Department", "organisation", "a2"),
                      ("Ford", "organisation", "a3"), ("Gerald Ford", "person", "a4")])
     assert merged["the State Department"] == merged["State Department"] == "State Department"
     assert merged["Ford"] == "Ford" and merged["Gerald Ford"] == "Gerald Ford"
+
+
+def test_canonical_names_are_unique_across_types() -> None:
+    result = canonical_speakers([("Clinton", "person", "a1"), ("Clinton", "organisation", "a2")])
+    assert sorted(sp.name for sp in result.values()) == ["Clinton", "Clinton (person)"]
 
 
 def test_a_speaker_counts_the_articles_of_all_its_names() -> None:

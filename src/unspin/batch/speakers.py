@@ -8,8 +8,10 @@ one article); this module merges them *across* articles, from the names alone:
    ("Jr.", "III") and, for any type, a leading "the" ("the State Department"). The *key*
    is the cleaned name case-folded, without accents or punctuation ("U.S." = "US").
 2. **Full names** (a person whose key has two or more words) merge when their first and
-   last words agree ("Hillary Rodham Clinton" = "Hillary Clinton"). Other types merge when
-   their keys are equal.
+   last words agree and at most one middle part occurs among them ("Hillary Rodham Clinton"
+   = "Hillary Clinton", "Donald J. Trump" = "Donald Trump"); two different middles are two
+   people ("George W. Bush", "George H.W. Bush"), and the bare "George Bush" stays apart.
+   Other types merge when their keys are equal.
 3. **A surname alone** ("Trump", "Mr. Trump", "President Trump") attaches to the person
    with a full name ending in that surname when that person is the only one, or when it is
    quoted in at least :data:`DOMINANCE` times as many articles as all the other full names
@@ -64,6 +66,7 @@ _TITLES = frozenset({
 })
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"})
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_INITIALS = re.compile(r"(?:[^\W\d_]\.?)|(?:[^\W\d_]\.){2,}", re.UNICODE)
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*\.?", re.UNICODE)
 
 
@@ -76,11 +79,8 @@ def _bare(word: str) -> str:
     return re.sub(r"[^\w]", "", _fold(word))
 
 
-def clean_name(name: str, type: str = "person") -> str:
-    """``name`` without a leading "the" and, for a person, without titles, middle initials
-    and suffixes (original casing kept): "President Donald J. Trump Jr." → "Donald Trump"."""
-    if type != "person":
-        return _LEADING_THE.sub("", " ".join(name.split()))
+def _person_words(name: str) -> list[str]:
+    """A person's name as words, titles, a leading "the" and suffixes dropped."""
     words = _WORD.findall(" ".join(name.split()))
     if words and _bare(words[0]) == "the":
         words = words[1:]
@@ -88,10 +88,24 @@ def clean_name(name: str, type: str = "person") -> str:
         words = words[1:]
     while len(words) > 1 and _bare(words[-1]) in _SUFFIXES:
         words = words[:-1]
-    if len(words) > 2:  # middle initials: "Donald J. Trump", "George H. W. Bush"
-        inner = [w for w in words[1:-1] if len(_bare(w)) > 1]
-        words = [words[0], *inner, words[-1]]
+    return words
+
+
+def clean_name(name: str, type: str = "person") -> str:
+    """``name`` without a leading "the" and, for a person, without titles, middle initials
+    and suffixes (original casing kept): "President Donald J. Trump Jr." → "Donald Trump"."""
+    if type != "person":
+        return _LEADING_THE.sub("", " ".join(name.split()))
+    words = _person_words(name)
+    if len(words) > 2:  # middle initials: "Donald J. Trump", "George H. W. Bush", "H.W."
+        words = [words[0], *(w for w in words[1:-1] if not _INITIALS.fullmatch(w)), words[-1]]
     return " ".join(words)
+
+
+def _middle(name: str) -> str:
+    """What stands between a person's first and last name, initials included ("h w")."""
+    words = _person_words(name)
+    return " ".join(_bare(w) for w in words[1:-1])
 
 
 def name_key(name: str, type: str = "person") -> str:
@@ -183,13 +197,27 @@ def canonical_speakers(names: Iterable[tuple[str, str, str]],
             fixed[nt] = name_key(sp.name)
 
     result: dict[tuple[str, str], Speaker] = {}
+    taken = {sp.name for sp in user.values()}
+    autos: list[tuple[tuple[str, ...], list[tuple[str, str]], str]] = []
     for gkey, members in _groups(list(articles), fixed, articles):
         if gkey[0] == "user":
-            sp = user[gkey[1]]
+            for nt in members:
+                result[nt] = user[gkey[1]]
         else:
-            type_ = Counter(t for _, t in members).most_common(1)[0][0]
-            canonical = _canonical_form(members, articles)
-            sp = user.get(name_key(canonical, type_)) or Speaker(name=canonical, type=type_)
+            autos.append((gkey, members, _canonical_form(members, articles)))
+    clash = Counter(c for _, _, c in autos)
+    for gkey, members, canonical in autos:
+        type_ = Counter(t for _, t in members).most_common(1)[0][0]
+        sp = user.get(name_key(canonical, type_))
+        if sp is None:
+            if clash[canonical] > 1 and len(gkey) == 4 and gkey[3]:  # "George W. Bush"
+                canonical = _canonical_form(members, articles, keep_middle=True)
+            name, n = canonical, 1
+            while name in taken:  # names stay unique: queries join speakers by name
+                n += 1
+                name = f"{canonical} ({type_})" if n == 2 else f"{canonical} ({type_} {n - 1})"
+            taken.add(name)
+            sp = Speaker(name=name, type=type_)
         for nt in members:
             result[nt] = sp
     for nt, sp in result.items():
@@ -216,20 +244,36 @@ def _groups(names: list[tuple[str, str]], fixed: dict[tuple[str, str], str],
         key = name_key(name, type_)
         words = key.split()
         if type_ == "person" and len(words) >= 2:
-            full[("person", words[0], words[-1])].append(nt)
+            full[("person", words[0], words[-1], _middle(name))].append(nt)
         elif type_ == "person" and len(words) == 1:
             surnames[words[0]].append(nt)
         else:
             full[(type_, key)].append(nt)
+    _join_middles(full)
     by_surname: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     for gkey in full:
-        words = gkey[-1].split()
-        if gkey[0] == "person" or (gkey[0] == "user" and len(words) >= 2):
-            by_surname[words[-1]].append(gkey)
+        if gkey[0] == "person" and len(gkey) == 4:
+            by_surname[gkey[2]].append(gkey)
+        elif gkey[0] == "user" and len(gkey[1].split()) >= 2:
+            by_surname[gkey[1].split()[-1]].append(gkey)
     for surname, members in surnames.items():
         target = _dominant(by_surname.get(surname, []), full, articles)
         full[target or ("person", surname)].extend(members)
     return [(k, sorted(m)) for k, m in sorted(full.items())]
+
+
+def _join_middles(full: dict[tuple[str, ...], list[tuple[str, str]]]) -> None:
+    """Full names with the same first and last word are one person when at most one middle
+    part occurs among them ("Donald J. Trump" = "Donald Trump"); two different middles
+    ("George W. Bush", "George H.W. Bush") are two people, and the bare form stays apart."""
+    middles: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for gkey in full:
+        if gkey[0] == "person" and len(gkey) == 4 and gkey[3]:
+            middles[(gkey[1], gkey[2])].add(gkey[3])
+    for gkey in [k for k in full if k[0] == "person" and len(k) == 4]:
+        seen = middles.get((gkey[1], gkey[2]), set())
+        if len(seen) <= 1 and gkey[3] == "" and seen:
+            full[(*gkey[:3], next(iter(seen)))].extend(full.pop(gkey))
 
 
 def _dominant(candidates: list[tuple[str, ...]],
@@ -244,10 +288,12 @@ def _dominant(candidates: list[tuple[str, ...]],
 
 
 def _canonical_form(members: list[tuple[str, str]],
-                    articles: dict[tuple[str, str], set[str]]) -> str:
+                    articles: dict[tuple[str, str], set[str]], *,
+                    keep_middle: bool = False) -> str:
     counts: Counter[str] = Counter()
     for name, type_ in members:
-        counts[clean_name(name, type_)] += len(articles[(name, type_)])
+        form = " ".join(_person_words(name)) if keep_middle else clean_name(name, type_)
+        counts[form] += len(articles[(name, type_)])
     multi = {f: n for f, n in counts.items() if len(f.split()) >= 2}
     pool = multi if members[0][1] == "person" and multi else counts
     return min(pool, key=lambda f: (-pool[f], f))

@@ -30,7 +30,7 @@ import itertools
 import json
 import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -45,8 +45,12 @@ def _shingles(text: str) -> set[str]:
 
 
 def _canon(out: Path) -> dict[str, str]:
-    rows = pq.read_table(out / "derived" / "speaker_actors.parquet").to_pylist()
-    return {r["name"]: r["speaker"] for r in rows}
+    """Each actor name's canonical speaker (the most frequent one, where the actors stage
+    gave one name several types)."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in pq.read_table(out / "derived" / "speaker_actors.parquet").to_pylist():
+        votes[r["name"]][r["speaker"]] += 1
+    return {name: c.most_common(1)[0][0] for name, c in votes.items()}
 
 
 def candidates(out: Path, path: Path) -> int:

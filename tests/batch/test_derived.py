@@ -74,6 +74,14 @@ def test_the_tables_are_stale_once_a_shard_is_added_or_the_alias_file_changes(
     assert not is_fresh(tmp_path, aliases)
 
 
+def test_tables_built_by_another_merge_are_stale(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, [_report("a", STORY, [("Ana Ruiz", "person", 1)])])
+    rebuild_derived(tmp_path)
+    monkeypatch.setattr("unspin.batch.speakers.DOMINANCE", 5.0)
+    assert not is_fresh(tmp_path)
+
+
 def _feed(path: Path, records: list[tuple[str, str]]) -> Path:
     path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in records),
                     encoding="utf-8")

@@ -70,6 +70,14 @@ def test_different_middle_initials_are_different_people() -> None:
             merged["James B. Comey Jr."]} == {"James Comey"}
 
 
+def test_a_word_before_a_known_full_name_is_dropped() -> None:
+    merged = _merge([("Donald Trump", "person", "a1"), ("Billionaire Donald Trump", "person", "a2"),
+                     ("Hillary Rodham Clinton", "person", "a3"),
+                     ("Hillary Clinton", "person", "a4")])
+    assert merged["Billionaire Donald Trump"] == "Donald Trump"
+    assert merged["Hillary Rodham Clinton"] == "Hillary Clinton"  # "rodham clinton" unknown
+
+
 def test_organisations_merge_with_and_without_the_but_not_with_people() -> None:
     merged = _merge([("the State Department", "organisation", "a1"),
                      ("State Department", "organisation", "a2"),

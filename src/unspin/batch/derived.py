@@ -36,6 +36,7 @@ from unspin.batch.speakers import Alias, canonical_speakers, read_aliases
 
 __all__ = [
     "DERIVED",
+    "DERIVED_FORMAT",
     "DERIVED_SCHEMAS",
     "derive_duplicates",
     "derive_speakers",
@@ -47,6 +48,17 @@ __all__ = [
 
 DERIVED = "derived"
 _META = "meta.json"
+#: Bumped when the speaker merge or the duplicate finder changes what it computes, so that
+#: tables built by an older unspin are rebuilt instead of trusted.
+DERIVED_FORMAT = "unspin-derived/1"
+
+
+def _params() -> dict[str, Any]:
+    from unspin.batch import duplicates, speakers
+
+    return {"format": DERIVED_FORMAT, "dominance": speakers.DOMINANCE,
+            "shingle": duplicates.SHINGLE, "num_perm": duplicates.NUM_PERM,
+            "threshold": duplicates.THRESHOLD, "min_words": duplicates.MIN_WORDS}
 
 #: The derived tables' explicit Arrow schemas (pinned in ``tests/batch/test_tables.py``).
 DERIVED_SCHEMAS: dict[str, pa.Schema] = {
@@ -130,8 +142,9 @@ def _alias_hash(path: Path | None) -> str | None:
 
 
 def is_fresh(out: Path, aliases: Path | None = None) -> bool:
-    """Whether ``OUT/derived`` was built from exactly the current shards (and this alias
-    file, or none)."""
+    """Whether ``OUT/derived`` was built from exactly the current shards, by this merge and
+    duplicate finder (:data:`DERIVED_FORMAT` and their parameters), with this alias file
+    (or none)."""
     meta = out / DERIVED / _META
     if not meta.is_file():
         return False
@@ -139,7 +152,7 @@ def is_fresh(out: Path, aliases: Path | None = None) -> bool:
         data = json.loads(meta.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return bool(data.get("shards") == _shards(out)
+    return bool(data.get("shards") == _shards(out) and data.get("params") == _params()
                 and (data.get("aliases") or {}).get("sha256") == _alias_hash(aliases))
 
 
@@ -168,7 +181,8 @@ def rebuild_derived(out: Path, aliases: Path | None = None) -> dict[str, int]:
             Path(tmp).unlink(missing_ok=True)
             raise
     rows = {name: t.num_rows for name, t in tables.items()}
-    meta = {"built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "shards": shards,
+    meta = {"built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "params": _params(),
+            "shards": shards,
             "aliases": ({"path": str(aliases), "sha256": _alias_hash(aliases)}
                         if aliases is not None else None),
             "rows": rows}

@@ -11,7 +11,9 @@ one article); this module merges them *across* articles, from the names alone:
    last words agree and at most one middle part occurs among them ("Hillary Rodham Clinton"
    = "Hillary Clinton", "Donald J. Trump" = "Donald Trump"); two different middles are two
    people ("George W. Bush", "George H.W. Bush"), and the bare "George Bush" stays apart.
-   Other types merge when their keys are equal.
+   A leading word before a known full name is dropped when nothing else explains the
+   name ("Billionaire Donald Trump" = "Donald Trump"). Other types merge when their keys
+   are equal.
 3. **A surname alone** ("Trump", "Mr. Trump", "President Trump") attaches to the person
    with a full name ending in that surname when that person is the only one, or when it is
    quoted in at least :data:`DOMINANCE` times as many articles as all the other full names
@@ -249,6 +251,7 @@ def _groups(names: list[tuple[str, str]], fixed: dict[tuple[str, str], str],
             surnames[words[0]].append(nt)
         else:
             full[(type_, key)].append(nt)
+    _drop_lead_words(full)
     _join_middles(full)
     by_surname: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     for gkey in full:
@@ -260,6 +263,22 @@ def _groups(names: list[tuple[str, str]], fixed: dict[tuple[str, str], str],
         target = _dominant(by_surname.get(surname, []), full, articles)
         full[target or ("person", surname)].extend(members)
     return [(k, sorted(m)) for k, m in sorted(full.items())]
+
+
+def _drop_lead_words(full: dict[tuple[str, ...], list[tuple[str, str]]]) -> None:
+    """A name of three or more words whose first and last word match no other name, but
+    whose last two words are a known full name, is that name with a word before it
+    ("Billionaire Donald Trump", "Crooked Hillary Clinton", "CLEVELAND - Donald Trump")."""
+    pairs: dict[tuple[str, str], int] = defaultdict(int)
+    for gkey in full:
+        if gkey[0] == "person" and len(gkey) == 4:
+            pairs[(gkey[1], gkey[2])] += 1
+    for gkey in [k for k in full if k[0] == "person" and len(k) == 4 and k[3]]:
+        second = gkey[3].split()[-1]
+        if pairs[(gkey[1], gkey[2])] == 1 and (second, gkey[2]) in pairs:
+            target = min(k for k in full if k[0] == "person" and len(k) == 4
+                         and (k[1], k[2]) == (second, gkey[2]))
+            full[target].extend(full.pop(gkey))
 
 
 def _join_middles(full: dict[tuple[str, ...], list[tuple[str, str]]]) -> None:
@@ -296,4 +315,4 @@ def _canonical_form(members: list[tuple[str, str]],
         counts[form] += len(articles[(name, type_)])
     multi = {f: n for f, n in counts.items() if len(f.split()) >= 2}
     pool = multi if members[0][1] == "person" and multi else counts
-    return min(pool, key=lambda f: (-pool[f], f))
+    return min(pool, key=lambda f: (-pool[f], len(f.split()), f))

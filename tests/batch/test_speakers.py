@@ -78,6 +78,12 @@ def test_a_word_before_a_known_full_name_is_dropped() -> None:
     assert merged["Hillary Rodham Clinton"] == "Hillary Clinton"  # "rodham clinton" unknown
 
 
+def test_every_name_gets_a_speaker_even_when_its_parts_repeat() -> None:
+    names = [("J. J. Price", "person", "a1"), ("J. Price", "person", "a2"),
+             ("Price", "person", "a3")]
+    assert set(canonical_speakers(names)) == {(n, t) for n, t, _ in names}
+
+
 def test_organisations_merge_with_and_without_the_but_not_with_people() -> None:
     merged = _merge([("the State Department", "organisation", "a1"),
                      ("State Department", "organisation", "a2"),

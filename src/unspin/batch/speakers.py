@@ -275,7 +275,8 @@ def _drop_lead_words(full: dict[tuple[str, ...], list[tuple[str, str]]]) -> None
             pairs[(gkey[1], gkey[2])] += 1
     for gkey in [k for k in full if k[0] == "person" and len(k) == 4 and k[3]]:
         second = gkey[3].split()[-1]
-        if pairs[(gkey[1], gkey[2])] == 1 and (second, gkey[2]) in pairs:
+        if (pairs[(gkey[1], gkey[2])] == 1 and second != gkey[1]
+                and (second, gkey[2]) in pairs):
             target = min(k for k in full if k[0] == "person" and len(k) == 4
                          and (k[1], k[2]) == (second, gkey[2]))
             full[target].extend(full.pop(gkey))

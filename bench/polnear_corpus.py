@@ -3,16 +3,16 @@
     python bench/polnear_crawl.py -o /tmp/polnear.jsonl
     unspin batch /tmp/polnear.jsonl -o /tmp/polnear_out -n 1
     python bench/polnear_corpus.py --out /tmp/polnear_out --crawl /tmp/polnear.jsonl \\
-        [--pairs bench/polnear_speaker_pairs.csv] [--candidates /tmp/pairs_to_judge.csv]
+        [--judged bench/polnear_speakers_judged.csv] [--to-judge /tmp/names.csv]
 
-**Speakers.** ``--pairs`` is a hand-checked list of name pairs (``name_a,name_b,same`` with
-``same`` = ``yes``/``no``): two speaker names (as the actors stage wrote them) and whether
-they are one real person or body. A pair is *predicted* the same when both names have one
-canonical speaker in ``OUT/derived/speaker_actors.parquet``. Precision = correct merges /
-predicted merges, recall = correct merges / pairs judged the same, over the listed pairs.
-``--candidates FILE`` writes the pairs to judge (``same`` left empty): every name merged into
-a canonical speaker paired with that canonical name, and every pair of canonical speakers
-sharing a last word (the merges that might have been missed).
+**Speakers.** ``--judged`` is a hand-judged list of speaker names (``name,identity``):
+names as the actors stage wrote them, each with the person it refers to (a name that is no
+resolvable person gets an identity of its own). Each name's canonical speaker is read from
+``OUT/derived/speaker_actors.parquet`` (the most frequent one, where the actors stage gave
+one name several types). Over every pair of judged names: precision = pairs merged that
+are one identity / pairs merged; recall = pairs merged that are one identity / pairs that
+are one identity. ``--to-judge FILE`` writes the names to judge (``identity`` empty): every
+speaker name whose last word is the last word of one of the 30 most-quoted people.
 
 **Wire copies.** The crawl's ``wire`` field (metadata.tsv) marks wire stories. A wire
 story's text *meets* another article's when at least half of the shorter text's word
@@ -53,43 +53,40 @@ def _canon(out: Path) -> dict[str, str]:
     return {name: c.most_common(1)[0][0] for name, c in votes.items()}
 
 
-def candidates(out: Path, path: Path) -> int:
+def _last(name: str) -> str:
+    words = _WORD.findall(name.casefold())
+    return words[-1] if words else ""
+
+
+def to_judge(out: Path, path: Path, people: int = 30) -> int:
+    """Write the names to judge: every speaker name whose last word is the last word of
+    one of the ``people`` most-quoted canonical people, with an empty ``identity``."""
     speakers = pq.read_table(out / "derived" / "speakers.parquet").to_pylist()
-    pairs: list[tuple[str, str]] = []
-    for s in speakers:
-        pairs.extend((a, s["speaker"]) for a in s["aliases"] if a != s["speaker"])
-    by_last: dict[str, list[str]] = defaultdict(list)
-    for s in speakers:
-        words = _WORD.findall(s["speaker"].casefold())
-        if words:
-            by_last[words[-1]].append(s["speaker"])
-    for names in by_last.values():
-        pairs.extend(itertools.combinations(sorted(names), 2))
+    lasts = {_last(s["speaker"]) for s in [s for s in speakers if s["type"] == "person"][:people]}
+    names = sorted((n for n in _canon(out) if _last(n) in lasts), key=lambda n: (_last(n), n))
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["name_a", "name_b", "same"])
-        writer.writerows([a, b, ""] for a, b in sorted(set(pairs)))
-    return len(set(pairs))
+        writer.writerow(["name", "identity"])
+        writer.writerows([n, ""] for n in names)
+    return len(names)
 
 
-def speaker_scores(out: Path, pairs: Path) -> dict[str, float | int]:
+def speaker_scores(out: Path, judged: Path) -> dict[str, float | int]:
+    """Pairwise precision and recall of the merge over every pair of judged names."""
     canon = _canon(out)
-    tp = fp = fn = tn = missing = 0
-    with pairs.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["name_a"] not in canon or row["name_b"] not in canon:
-                missing += 1
-                continue
-            predicted = canon[row["name_a"]] == canon[row["name_b"]]
-            gold = row["same"].strip().lower() == "yes"
-            tp += predicted and gold
-            fp += predicted and not gold
-            fn += gold and not predicted
-            tn += not gold and not predicted
-    return {"pairs": tp + fp + fn + tn, "same": tp + fn, "predicted_same": tp + fp,
+    with judged.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    identity = {r["name"]: r["identity"] for r in rows if r["name"] in canon}
+    tp = fp = fn = 0
+    for a, b in itertools.combinations(sorted(identity), 2):
+        predicted, gold = canon[a] == canon[b], identity[a] == identity[b]
+        tp += predicted and gold
+        fp += predicted and not gold
+        fn += gold and not predicted
+    return {"names": len(identity), "names_not_in_output": len(rows) - len(identity),
+            "pairs_same": tp + fn, "pairs_merged": tp + fp, "correct_merges": tp,
             "precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
-            "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
-            "names_not_in_output": missing}
+            "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0}
 
 
 def wire_scores(out: Path, crawl: Path) -> dict[str, float | int]:
@@ -111,8 +108,13 @@ def wire_scores(out: Path, crawl: Path) -> dict[str, float | int]:
     found = {w for w in meeting
              if w in cluster and any(cluster.get(p) == cluster[w] for p in partners[w])}
     false_pairs = sum(1 for r in dups if not meets(r["article_id"], r["duplicate_of"]))
+    meeting_pairs = [(a, b) for a, b in itertools.combinations(ids, 2) if meets(a, b)]
+    found_pairs = sum(1 for a, b in meeting_pairs
+                      if a in cluster and cluster[a] == cluster.get(b))
     return {"articles": len(records), "wire_stories": len(wire),
             "wire_texts_meeting_another": len(meeting), "found_as_copies": len(found),
+            "article_pairs_meeting": len(meeting_pairs),
+            "article_pairs_meeting_in_one_cluster": found_pairs,
             "duplicate_rows": len(dups), "duplicate_rows_whose_texts_do_not_meet": false_pairs,
             "duplicate_rows_with_a_wire_story": sum(
                 1 for r in dups if r["article_id"] in wire or r["duplicate_of"] in wire)}
@@ -122,19 +124,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="the batch output folder")
     ap.add_argument("--crawl", type=Path, required=True, help="the JSONL from polnear_crawl.py")
-    ap.add_argument("--pairs", type=Path, help="hand-checked name pairs (CSV)")
-    ap.add_argument("--candidates", type=Path, help="write the name pairs to judge here")
+    ap.add_argument("--judged", type=Path, help="hand-judged names (CSV name,identity)")
+    ap.add_argument("--to-judge", type=Path, help="write the names to judge here")
     args = ap.parse_args(argv)
     if not (args.out / "derived" / "meta.json").is_file():
         print(f"{args.out} has no derived tables; run `unspin batch` on it first",
               file=sys.stderr)
         return 2
-    if args.candidates:
-        print(f"{candidates(args.out, args.candidates)} pairs to judge -> {args.candidates}",
+    if args.to_judge:
+        print(f"{to_judge(args.out, args.to_judge)} names to judge -> {args.to_judge}",
               file=sys.stderr)
     result: dict[str, object] = {"wire": wire_scores(args.out, args.crawl)}
-    if args.pairs:
-        result["speakers"] = speaker_scores(args.out, args.pairs)
+    if args.judged:
+        result["speakers"] = speaker_scores(args.out, args.judged)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -295,6 +295,9 @@ def test_the_alias_file_overrides_the_merge_for_this_view(crawl: Path, tmp_path:
     (Filters(speakers=("Ivanka Trump",)), [("Donald Trump", 1, 1), ("Ivanka Trump", 1, 1)]),
     (Filters(speakers=("mr. trump",)), [("Donald Trump", 5, 4), ("Ivanka Trump", 1, 1),
                                         ("State Department", 1, 1)]),
+    # written nowhere in the crawl, but its key ("donald trump") is one speaker's
+    (Filters(speakers=("Sen. Donald Trump",)), [("Donald Trump", 5, 4), ("Ivanka Trump", 1, 1),
+                                                ("State Department", 1, 1)]),
 ])
 def test_filters_keep_the_articles_by_date_outlet_and_speaker(
         crawl: Path, filters: Filters, expected: list[tuple[str, int, int]]) -> None:

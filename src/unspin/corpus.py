@@ -241,7 +241,8 @@ QUERIES: dict[str, str] = {
 class Filters:
     """Which articles the corpus views keep: published in ``[since, until]`` (both
     inclusive; an undated article is dropped by either bound), from one of ``outlets``,
-    quoting one of ``speakers`` (canonical names or any of their aliases, case-insensitive).
+    quoting one of ``speakers`` (canonical names or any of their aliases, case-insensitive;
+    else a name with the same key, titles dropped, when it belongs to one person only).
     Empty means no restriction."""
 
     since: dt.date | None = None
@@ -341,18 +342,31 @@ class Corpus:
             self.con.executemany("INSERT INTO filter_outlets VALUES (?)",
                                  [[known[o.casefold()]] for o in f.outlets])
         if f.speakers:
+            from unspin.batch.speakers import name_key
+
             names: dict[str, str] = {}
-            for speaker, aliases in self.con.execute(
-                    "SELECT speaker, aliases FROM speakers").fetchall():
+            keys: dict[str, set[str]] = {}
+            for speaker, type_, aliases in self.con.execute(
+                    "SELECT speaker, type, aliases FROM speakers").fetchall():
                 for name in [*aliases, speaker]:
                     names.setdefault(name.casefold(), speaker)
-            missing = [s for s in f.speakers if s.casefold() not in names]
+                    if type_ == "person":
+                        keys.setdefault(name_key(name), set()).add(speaker)
+
+            def resolve(given: str) -> str | None:  # the name as written, else a person by key
+                if given.casefold() in names:
+                    return names[given.casefold()]
+                found = keys.get(name_key(given), set())
+                return next(iter(found)) if len(found) == 1 else None
+
+            resolved = {s: resolve(s) for s in f.speakers}
+            missing = [s for s, r in resolved.items() if r is None]
             if missing:
                 raise ConfigError(f"no speaker {', '.join(map(repr, missing))} in the corpus "
                                   "(give a canonical name or an alias; see the speaker_aliases "
                                   "and top_speakers queries)")
             self.con.executemany("INSERT INTO filter_speakers VALUES (?)",
-                                 [[names[s.casefold()]] for s in f.speakers])
+                                 [[r] for r in resolved.values()])
         where = ["TRUE"]
         params: dict[str, Any] = {}
         if f.since:

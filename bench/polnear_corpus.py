@@ -76,17 +76,25 @@ def speaker_scores(out: Path, judged: Path) -> dict[str, float | int]:
     canon = _canon(out)
     with judged.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    from unspin.batch.speakers import name_key
+
     identity = {r["name"]: r["identity"] for r in rows if r["name"] in canon}
-    tp = fp = fn = 0
-    for a, b in itertools.combinations(sorted(identity), 2):
-        predicted, gold = canon[a] == canon[b], identity[a] == identity[b]
-        tp += predicted and gold
-        fp += predicted and not gold
-        fn += gold and not predicted
-    return {"names": len(identity), "names_not_in_output": len(rows) - len(identity),
-            "pairs_same": tp + fn, "pairs_merged": tp + fp, "correct_merges": tp,
-            "precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
-            "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0}
+    scores: dict[str, float | int] = {"names": len(identity),
+                                      "names_not_in_output": len(rows) - len(identity)}
+    # the merge as written, and a baseline: names equal once cleaned (no surname rule)
+    for label, same in (("", lambda a, b: canon[a] == canon[b]),
+                        ("baseline_key_", lambda a, b: name_key(a) == name_key(b))):
+        tp = fp = fn = 0
+        for a, b in itertools.combinations(sorted(identity), 2):
+            predicted, gold = same(a, b), identity[a] == identity[b]
+            tp += predicted and gold
+            fp += predicted and not gold
+            fn += gold and not predicted
+        scores.update({f"{label}pairs_same": tp + fn, f"{label}pairs_merged": tp + fp,
+                       f"{label}correct_merges": tp,
+                       f"{label}precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
+                       f"{label}recall": round(tp / (tp + fn), 4) if tp + fn else 0.0})
+    return scores
 
 
 def wire_scores(out: Path, crawl: Path) -> dict[str, float | int]:

@@ -510,9 +510,10 @@ def heatmap(rows: list[str], cols: list[str], values: dict[tuple[str, str], floa
 
 
 def line_chart(xs: list[str], series: dict[str, dict[str, float]], *, title: str,
-               y_max: float | None = None) -> str:
+               y_max: float | None = None, max_labels: int = 8) -> str:
     """One line per series over the ordered x labels (inline SVG), with a legend; ``y_max``
-    fixes the scale (charts set side by side share one)."""
+    fixes the scale (charts set side by side share one); at most about ``max_labels``
+    x labels are written."""
     if not xs or not series:
         return ""
     width, height, left, right, top_pad, bottom = 640, 260, 50, 40, 15, 40
@@ -526,7 +527,7 @@ def line_chart(xs: list[str], series: dict[str, dict[str, float]], *, title: str
              f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" y2="{top_pad + plot_h}" stroke="#999"/>',
              f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end">{_e(_num(top))}</text>',
              f'<text x="{left - 6}" y="{top_pad + plot_h}" text-anchor="end">0</text>']
-    label_every = max(1, len(xs) // 8)
+    label_every = max(1, -(-len(xs) // max_labels))
     for i, x in enumerate(xs):
         if i % label_every == 0:
             parts.append(f'<text x="{left + i * step:.1f}" y="{top_pad + plot_h + 16}" '
@@ -696,7 +697,7 @@ def _outlets_over_time(db: Corpus, outlets: list[str], *, period: Period, top: i
             rows = data[name]
             y_max = max((r[value] for r in rows), default=0) or None
             chart = line_chart(xs, _timeline_series(rows, outlet, key, value, 5),
-                               title=f"{outlet}: {what}", y_max=y_max)
+                               title=f"{outlet}: {what}", y_max=y_max, max_labels=5)
             charts.append(f"<h3>{_e(what)}</h3>" + (chart or '<p class="empty">None.</p>'))
         cols.append(f'<div class="col"><h3 class="outlet">{_e(outlet)}</h3>{"".join(charts)}</div>')
     note = (f"Per {period}, for {'the two outlets compared' if compare else 'each outlet'} "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,38 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+
+@dataclass(frozen=True)
+class Stories:
+    """Invented news texts for the near-duplicate tests: a wire story (80 words), a lightly
+    edited reprint of it (dateline, one phrase, a credit line), and an unrelated story."""
+
+    story: str
+    reprint: str
+    other: str
+
+
+_STORY = ("The harbour board voted on Tuesday to close the old ferry pier for repairs after "
+          "inspectors found cracks in three of its concrete pillars, a spokeswoman for the board "
+          "said. Ferries will dock at the cargo quay until the work is finished, which engineers "
+          "expect to take about eight months. Local traders said the closure would cost them "
+          "customers during the summer season, and asked the board to open a temporary walkway "
+          "from the quay to the market square before the first cruise ships arrive in May.")
+
+
+@pytest.fixture(scope="session")
+def stories() -> Stories:
+    return Stories(
+        story=_STORY,
+        reprint=("HARBOURTOWN (Wire) - " + _STORY.replace("on Tuesday", "on Tuesday evening")
+                 + " Reporting by A. Writer."),
+        other=("A new library opened in the north of the city on Saturday with a reading "
+               "garden, a workshop for repairing bicycles and a room where children can record "
+               "their own radio shows. The architects used timber from a forest that burned two "
+               "summers ago, and the council said the building uses half the energy of the old "
+               "branch it replaces. More than two thousand people visited on the first day, "
+               "many of them waiting in the rain for the doors to open at nine in the morning."))
 
 
 @pytest.fixture(scope="session")

@@ -73,7 +73,11 @@ def out(feed: Path, tmp_path: Path) -> Path:
     return folder
 
 
-def test_batch_writes_the_corpus_wide_tables(out: Path) -> None:
+def test_batch_writes_the_corpus_wide_tables(feed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fresh"
+    done = CliRunner().invoke(app, ["batch", str(feed), "-o", str(out), "-n", "0", "--stages",
+                                    "", "--max-failure-ratio", "0.5"])
+    assert "canonical speakers, 0 near-duplicate copies" in " ".join(done.output.split())
     assert {p.name for p in (out / "derived").iterdir()} == {
         "speakers.parquet", "speaker_actors.parquet", "duplicates.parquet", "meta.json"}
 

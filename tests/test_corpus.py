@@ -222,9 +222,8 @@ def _story(id: str, site: str, published: str | None, text: str, *people: tuple[
                   narratives=[_n(label) for label in narratives], **_speaking(id, *people))
 
 
-def _crawl() -> list[Report]:
-    from tests.batch.test_duplicates import OTHER, REPRINT, STORY
-
+def _crawl(stories: Any) -> list[Report]:
+    STORY, REPRINT, OTHER = stories.story, stories.reprint, stories.other
     return [
         _story("c1", "Ledger", "2024-03-04", STORY, ("Donald J. Trump", "person", 2),
                techniques=("Loaded_Language", "Loaded_Language"), narratives=(N1,)),
@@ -241,12 +240,12 @@ def _crawl() -> list[Report]:
 
 
 @pytest.fixture(scope="module")
-def crawl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def crawl(tmp_path_factory: pytest.TempPathFactory, stories: Any) -> Path:
     folder = tmp_path_factory.mktemp("crawl")
     store = ShardStore(folder)
     store.prepare(force=False)
     store.write_shard([Outcome(id=r.id, source="x", rows=report_to_rows(r, input="x"),
-                               failed=False, pid=1, rss_kb=0, ms=0.0) for r in _crawl()])
+                               failed=False, pid=1, rss_kb=0, ms=0.0) for r in _crawl(stories)])
     return folder
 
 

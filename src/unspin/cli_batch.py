@@ -78,6 +78,9 @@ def batch(
         f"{result.rate:.1f} records/s. {out} now holds {result.articles_total} articles and "
         f"{result.failures_total} failures (ratio {result.failure_ratio:.3f}, "
         f"limit {max_failure_ratio:g}).", highlight=False)
+    if result.derived is not None:
+        err.print(f"rebuilt {out}/derived: {result.derived['speakers']} canonical speakers, "
+                  f"{result.derived['duplicates']} near-duplicate copies.", highlight=False)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 

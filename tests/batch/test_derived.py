@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,10 +15,8 @@ from unspin.batch.tables import report_to_rows
 from unspin.batch.worker import Outcome
 from unspin.batch.writer import ShardStore
 from unspin.errors import InputError
+from unspin.options import Options
 from unspin.report.models import Actor, Quote, Report, SourceInfo, Span
-
-from .conftest import PLUMBING
-from .test_duplicates import OTHER, REPRINT, STORY
 
 
 def _report(id: str, text: str, speakers: list[tuple[str, str, int]],
@@ -39,10 +38,10 @@ def _write(out: Path, reports: list[Report]) -> None:
                                failed=False, pid=1, rss_kb=0, ms=0.0) for r in reports])
 
 
-def test_speakers_and_copies_are_written_beside_the_shards(tmp_path: Path) -> None:
-    _write(tmp_path, [_report("a", STORY, [("Donald J. Trump", "person", 2)], "2024-03-01"),
-                      _report("b", REPRINT, [("Mr. Trump", "person", 1)], "2024-03-02"),
-                      _report("c", OTHER, [("Ivanka Trump", "person", 1)]),
+def test_speakers_and_copies_are_written_beside_the_shards(tmp_path: Path, stories: Any) -> None:
+    _write(tmp_path, [_report("a", stories.story, [("Donald J. Trump", "person", 2)], "2024-03-01"),
+                      _report("b", stories.reprint, [("Mr. Trump", "person", 1)], "2024-03-02"),
+                      _report("c", stories.other, [("Ivanka Trump", "person", 1)]),
                       _report("d", "A short note.", [("Donald Trump", "person", 1)]),
                       _report("e", "Another note.", [("Donald Trump", "person", 1)])])
     rows = rebuild_derived(tmp_path)
@@ -60,8 +59,8 @@ def test_speakers_and_copies_are_written_beside_the_shards(tmp_path: Path) -> No
 
 
 def test_the_tables_are_stale_once_a_shard_is_added_or_the_alias_file_changes(
-        tmp_path: Path) -> None:
-    _write(tmp_path, [_report("a", STORY, [("Ana Ruiz", "person", 1)])])
+        tmp_path: Path, stories: Any) -> None:
+    _write(tmp_path, [_report("a", stories.story, [("Ana Ruiz", "person", 1)])])
     rebuild_derived(tmp_path)
     assert is_fresh(tmp_path)
     aliases = tmp_path / "aliases.csv"
@@ -70,13 +69,13 @@ def test_the_tables_are_stale_once_a_shard_is_added_or_the_alias_file_changes(
     rebuild_derived(tmp_path, aliases)
     assert is_fresh(tmp_path, aliases) and not is_fresh(tmp_path)
     assert read_derived(tmp_path, "speakers").column("speaker").to_pylist() == ["Ana María Ruiz"]
-    _write(tmp_path, [_report("b", OTHER, [("Ana Ruiz", "person", 1)])])
+    _write(tmp_path, [_report("b", stories.other, [("Ana Ruiz", "person", 1)])])
     assert not is_fresh(tmp_path, aliases)
 
 
-def test_tables_built_by_another_merge_are_stale(tmp_path: Path,
+def test_tables_built_by_another_merge_are_stale(tmp_path: Path, stories: Any,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    _write(tmp_path, [_report("a", STORY, [("Ana Ruiz", "person", 1)])])
+    _write(tmp_path, [_report("a", stories.story, [("Ana Ruiz", "person", 1)])])
     rebuild_derived(tmp_path)
     monkeypatch.setattr("unspin.batch.speakers.DOMINANCE", 5.0)
     assert not is_fresh(tmp_path)
@@ -88,27 +87,29 @@ def _feed(path: Path, records: list[tuple[str, str]]) -> Path:
     return path
 
 
-def test_a_batch_run_builds_them_and_an_extending_run_rebuilds_them(tmp_path: Path) -> None:
+def test_a_batch_run_builds_them_and_an_extending_run_rebuilds_them(
+        tmp_path: Path, stories: Any, plumbing: Options) -> None:
     out = tmp_path / "out"
-    first = _feed(tmp_path / "one.jsonl", [("s1", STORY), ("o1", OTHER)])
-    done = run_batch(BatchConfig(inputs=(str(first),), out=out, options=PLUMBING, workers=0,
+    first = _feed(tmp_path / "one.jsonl", [("s1", stories.story), ("o1", stories.other)])
+    done = run_batch(BatchConfig(inputs=(str(first),), out=out, options=plumbing, workers=0,
                                  progress=False))
     assert done.derived == {"speakers": 0, "speaker_actors": 0, "duplicates": 0}
-    more = _feed(tmp_path / "two.jsonl", [("s2", REPRINT)])
-    again = run_batch(BatchConfig(inputs=(str(first), str(more)), out=out, options=PLUMBING,
+    more = _feed(tmp_path / "two.jsonl", [("s2", stories.reprint)])
+    again = run_batch(BatchConfig(inputs=(str(first), str(more)), out=out, options=plumbing,
                                   workers=0, progress=False))
     assert again.derived is not None and again.derived["duplicates"] == 1
     assert read_derived(out, "duplicates").column("article_id").to_pylist() == ["s2"]
-    idle = run_batch(BatchConfig(inputs=(str(first), str(more)), out=out, options=PLUMBING,
+    idle = run_batch(BatchConfig(inputs=(str(first), str(more)), out=out, options=plumbing,
                                  workers=0, progress=False))
     assert idle.derived is None  # nothing new: the tables are kept as they are
 
 
-def test_a_malformed_alias_file_stops_the_run_before_any_work(tmp_path: Path) -> None:
-    feed = _feed(tmp_path / "one.jsonl", [("s1", STORY)])
+def test_a_malformed_alias_file_stops_the_run_before_any_work(
+        tmp_path: Path, stories: Any, plumbing: Options) -> None:
+    feed = _feed(tmp_path / "one.jsonl", [("s1", stories.story)])
     bad = tmp_path / "aliases.csv"
     bad.write_text("only-one-field\n", encoding="utf-8")
     with pytest.raises(InputError, match="line 1 of the alias file"):
-        run_batch(BatchConfig(inputs=(str(feed),), out=tmp_path / "out", options=PLUMBING,
+        run_batch(BatchConfig(inputs=(str(feed),), out=tmp_path / "out", options=plumbing,
                               workers=0, progress=False, aliases=bad))
     assert not (tmp_path / "out").exists()

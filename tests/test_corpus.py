@@ -270,10 +270,11 @@ def test_the_merged_names_are_listed_per_speaker(crawl: Path) -> None:
 def test_a_copy_is_folded_by_default_and_counted_with_all_copies(crawl: Path) -> None:
     with Corpus(crawl) as folded, Corpus(crawl, all_copies=True) as every:
         one, all_ = folded.query("summary")[0], every.query("summary")[0]
-        outlets = {r["outlet"]: r["articles"] for r in folded.query("outlets")}
+        outlets = {r["outlet"]: (r["articles"], r["copies_folded"])
+                   for r in folded.query("outlets")}
     assert (one["articles"], one["copies_folded"]) == (5, 1)
     assert (all_["articles"], all_["copies_folded"]) == (6, 0)
-    assert outlets == {"Ledger": 3, "Courier": 2}
+    assert outlets == {"Ledger": (3, 0), "Courier": (2, 1)}
     assert _top(crawl, all_copies=True)[0] == ("Donald Trump", 6, 5)
 
 

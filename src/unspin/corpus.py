@@ -17,6 +17,22 @@ tables (:mod:`unspin.batch.derived`) are the views ``speakers``, ``speaker_actor
 otherwise (several outputs read as one corpus, an alias file given, or a run that stopped
 before rebuilding them).
 
+Queries (rows of each; ``top`` bounds the rankings):
+
+- ``summary``: one row of totals, with ``speakers`` (canonical) and ``copies_folded``;
+- ``top_speakers``: speaker, type, quotes, articles, outlets;
+- ``speaker_aliases``: the speakers that merge several names (or carry a Wikidata id), with
+  their ``aliases``;
+- ``speaker_narrative``: speaker, narrative, articles, voiced;
+- ``outlets``: outlet, articles, copies_folded, first and last date;
+- ``outlet_technique``: outlet, technique, spans, articles, spans_per_article;
+- ``narratives_over_time``: month, narrative, articles, share (of the month's articles);
+- ``outlet_techniques_over_time``: outlet, period, technique, spans, articles,
+  spans_per_article (of that outlet's articles in the period);
+- ``outlet_narratives_over_time``: outlet, period, narrative, articles, share;
+- ``outlet_speakers_over_time``: outlet, period, speaker, quotes, articles;
+- ``failures_by_code``: stage, code, type, records, example.
+
 Definitions:
 
 - *speaker*: a canonical speaker (:mod:`unspin.batch.speakers`): the actors quoted in
@@ -134,11 +150,12 @@ QUERIES: dict[str, str] = {
         ORDER BY co.speaker, co.articles DESC, co.narrative
     """,
     "outlets": """
-        SELECT """ + _OUTLET + """ AS outlet, count(*) AS articles,
-               count(*) FILTER (WHERE a.id IN (SELECT article_id FROM duplicates)) AS copies,
+        SELECT """ + _OUTLET + """ AS outlet,
+               count(*) FILTER (WHERE a.id IN (SELECT id FROM articles)) AS articles,
+               count(*) FILTER (WHERE a.id NOT IN (SELECT id FROM articles)) AS copies_folded,
                min(TRY_CAST(a.source_published AS DATE)) AS first_date,
                max(TRY_CAST(a.source_published AS DATE)) AS last_date
-        FROM articles a GROUP BY outlet ORDER BY articles DESC, outlet
+        FROM filtered_all a GROUP BY outlet ORDER BY articles DESC, outlet
     """,
     "outlet_technique": """
         WITH outlets AS (

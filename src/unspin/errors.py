@@ -15,7 +15,8 @@ Hierarchy::
     │       └── BlockedURLError a URL that points at a private, loopback or link-local host
     ├── ModelError              a model or its package is missing, broken or tampered with
     ├── ConfigError             options that contradict each other or name unknown parts
-    └── PipelineError           a stage failed on a document (a bug: please report it)
+    ├── PipelineError           a stage failed on a document (a bug: please report it)
+    └── WorkerError             an analysis worker process stopped (killed, out of memory)
 
 The CLI and the web app turn these into an exit code or a JSON error at one boundary
 (``unspin.cli`` and ``unspin.web``); library callers catch ``UnspinError``.
@@ -39,6 +40,7 @@ __all__ = [
     "PipelineError",
     "RecordError",
     "UnspinError",
+    "WorkerError",
 ]
 
 
@@ -115,4 +117,12 @@ class ConfigError(UnspinError):
 
 class PipelineError(UnspinError):
     code = "E400"
+    exit_code = 1
+
+
+class WorkerError(UnspinError):
+    """An analysis worker process stopped mid-request (killed, out of memory); the server
+    starts a fresh one, so the same request can be sent again."""
+
+    code = "E500"
     exit_code = 1

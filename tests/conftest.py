@@ -142,3 +142,27 @@ def batch_out(tmp_path: Path, annotated_report: Any) -> Path:
                                failed=False, pid=1, rss_kb=0, ms=0.0)
                        for r in (annotated_report, bare)])
     return folder
+
+
+#: The label a person gives "reckless gamble" in :func:`corrected_export`.
+CORRECTED_LABEL = "Name_Calling,Labeling"
+
+
+@pytest.fixture
+def corrected_export(tmp_path: Path, annotated_report: Any) -> Path:
+    """A Label Studio export of :func:`annotated_report` as a person submitted it, with
+    "reckless gamble" relabelled :data:`CORRECTED_LABEL`."""
+    import copy
+    import json
+
+    from unspin.export import label_studio_task
+
+    task = label_studio_task(annotated_report)
+    result = copy.deepcopy(task["predictions"][0]["result"])
+    for item in result:
+        if item["type"] == "labels" and item["value"]["labels"] == ["Loaded_Language"]:
+            item["value"]["labels"] = [CORRECTED_LABEL]
+    task["annotations"] = [{"id": 1, "result": result, "was_cancelled": False}]
+    path = tmp_path / "corrected.json"
+    path.write_text(json.dumps([task]), encoding="utf-8")
+    return path

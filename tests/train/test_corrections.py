@@ -239,3 +239,17 @@ def test_loading_records_each_file_s_hash_and_refuses_a_file_with_nothing_usable
     raw = _write(tmp_path / "raw.json", tasks)  # the export itself: nothing reviewed yet
     with pytest.raises(CorrectionsError, match="no usable techniques corrections"):
         load_corrections([raw], "techniques", logged.append)
+
+
+def test_offsets_counted_in_utf16_units_after_an_emoji_are_read_right(tmp_path: Path) -> None:
+    text = "Fans \U0001F389 cheered the shameful decision."
+    a = text.index("shameful")
+    utf16 = a + 1  # the emoji is two UTF-16 code units, one code point
+    task = {"data": {"text": text, "article_id": "emoji"},
+            "annotations": [{"result": [{"id": "x", "from_name": "technique", "to_name": "text",
+                                         "type": "labels",
+                                         "value": {"start": utf16, "end": utf16 + 8,
+                                                   "text": "shameful",
+                                                   "labels": ["Loaded_Language"]}}]}]}
+    (article,) = ptc_articles(read_corrections(_write(tmp_path / "ls.json", [task])).articles)
+    assert [(s.start, s.end) for s in article.spans] == [(a, a + 8)]

@@ -25,7 +25,9 @@ example (a partly used task would teach the model that the dropped span is not a
 A file that cannot be parsed, or that yields no usable task for the layer a trainer needs,
 is a :class:`~unspin.errors.CorrectionsError` (E120).
 
-Offsets are ``[start, end)`` character offsets (code points) into the task's ``text``.
+Offsets are ``[start, end)`` character offsets (code points) into the task's ``text``;
+offsets an older Label Studio counted in UTF-16 code units (it did so after an emoji) are
+read as such when only that reading gives the span's own ``text``.
 """
 
 from __future__ import annotations
@@ -138,12 +140,31 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _from_utf16(text: str, start: int, end: int, surface: str) -> tuple[int, int]:
+    """Offsets counted in UTF-16 code units (what Label Studio wrote before it counted code
+    points) as code points, when that is what makes the span read ``surface``; else as given."""
+    if all(ord(c) <= 0xFFFF for c in text):
+        return start, end
+    units = 0
+    index: dict[int, int] = {}
+    for i, c in enumerate(text):
+        index[units] = i
+        units += 2 if ord(c) > 0xFFFF else 1
+    index[units] = len(text)
+    a, b = index.get(start), index.get(end)
+    if a is not None and b is not None and text[a:b] == surface:
+        return a, b
+    return start, end
+
+
 def _span(id_: str, raw: dict[str, Any], labels: Any, text: str, where: str) -> _Span:
     start, end = _int(raw.get("start")), _int(raw.get("end"))
     surface = raw.get("text")
     if start is None or end is None or not 0 <= start < end <= len(text):
         raise _Skip(BAD_OFFSETS, f"{where}: span [{raw.get('start')}, {raw.get('end')}) does "
                     f"not fit a text of {len(text)} characters")
+    if isinstance(surface, str) and text[start:end] != surface:
+        start, end = _from_utf16(text, start, end, surface)
     if isinstance(surface, str) and text[start:end] != surface:
         raise _Skip(BAD_OFFSETS, f"{where}: span [{start}, {end}) is {text[start:end]!r} in the "
                     f"text, the file says {surface!r}")

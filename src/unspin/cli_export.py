@@ -48,5 +48,5 @@ def export(
             tmp.unlink(missing_ok=True)
     if label_config is not None:
         label_config.write_text(export_mod.label_studio_config(), encoding="utf-8")
-    Console(stderr=True).print(f"{n} tasks exported" + (f" to {output}" if output else ""),
+    Console(stderr=True).print(f"{n} task{'' if n == 1 else 's'} exported" + (f" to {output}" if output else ""),
                                highlight=False)

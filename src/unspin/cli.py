@@ -193,25 +193,40 @@ def train(
     data: Annotated[Path, typer.Option(help="The task's training corpus folder.")],
     out: Annotated[Path | None, typer.Option(help="Artifact folder (default: the shipped one).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; training is deterministic given it.")] = 0,
+    corrections: Annotated[list[Path] | None, typer.Option(
+        "--corrections", help="A corrected `unspin export` (Label Studio JSON or Prodigy JSONL) "
+        "to train on as well (techniques, attribution); repeatable.")] = None,
 ) -> None:
     """Train a model-backed stage and write its artifact with provenance."""
-    from unspin.train import TASKS
+    from unspin.train import CORRECTABLE, TASKS
 
     if not data.is_dir():
         raise ConfigError(f"no such data folder: {data}")
+    extra: dict[str, object] = {}
+    if corrections:
+        if task not in CORRECTABLE:
+            raise ConfigError(f"`unspin train {task}` takes no --corrections; only "
+                              f"{', '.join(CORRECTABLE)} do")
+        missing = [str(c) for c in corrections if not c.is_file()]
+        if missing:
+            raise ConfigError(f"no such corrections file: {', '.join(missing)}")
+        extra["corrections"] = tuple(corrections)
     module = _task_module("train", task, TASKS)
-    path = module.run(data, out=out, seed=seed, console=Console())  # type: ignore[attr-defined]
+    path = module.run(data, out=out, seed=seed, console=Console(), **extra)  # type: ignore[attr-defined]
     typer.echo(f"artifact written to {path}")
 
 
 def _register_shells() -> None:
-    """The batch, corpus and serve commands live in their own thin modules."""
+    """The batch, corpus, serve and export commands live in their own thin modules."""
     from unspin.cli_batch import batch, corpus
+    from unspin.cli_export import export
     from unspin.cli_web import serve
 
     app.command(help="Analyse many articles (folders, JSONL, WARC, URL lists) into Parquet tables.")(batch)
     app.command(help="Tables and plots over a batch's results (DuckDB): speakers, narratives, outlets.")(corpus)
     app.command(help="Run the local web app (binds to 127.0.0.1 by default).")(serve)
+    app.command(help="Write reports' techniques and quotes as Label Studio or Prodigy "
+                "pre-annotations, to correct and train on.")(export)
 
 
 _register_shells()

@@ -11,6 +11,7 @@ Hierarchy::
     │   ├── NoArticleTextError
     │   ├── DecodeError
     │   ├── RecordError         one malformed record in a JSONL / WARC stream
+    │   ├── CorrectionsError    a corrected Label Studio / Prodigy export that cannot be read
     │   └── FetchError          a URL that cannot be fetched
     │       └── BlockedURLError a URL that points at a private, loopback or link-local host
     ├── ModelError              a model or its package is missing, broken or tampered with
@@ -30,6 +31,7 @@ __all__ = [
     "BinaryInputError",
     "BlockedURLError",
     "ConfigError",
+    "CorrectionsError",
     "DecodeError",
     "EmptyInputError",
     "FetchError",
@@ -95,6 +97,10 @@ class DecodeError(InputError):
 
 class RecordError(InputError):
     code = "E106"
+
+
+class CorrectionsError(InputError):
+    code = "E120"
 
 
 class FetchError(InputError):

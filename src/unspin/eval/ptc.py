@@ -45,12 +45,21 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Article:
+    """An article and its gold spans. ``sentence_spans`` (``[start, end)`` offsets, none
+    crossing a line break) replaces the one-sentence-a-line reading for articles from
+    elsewhere (corrected exports, :mod:`unspin.train.corrections`)."""
+
     id: str
     text: str
     spans: tuple[GoldSpan, ...]
+    sentence_spans: tuple[tuple[int, int], ...] = ()
 
     def sentences(self) -> list[Sentence]:
-        """The article's non-blank lines (the corpus has one sentence a line)."""
+        """The article's sentences: ``sentence_spans`` when given, else its non-blank lines
+        (the corpus has one sentence a line)."""
+        if self.sentence_spans:
+            return [Sentence(a, self.text[a:b]) for a, b in self.sentence_spans
+                    if self.text[a:b].strip()]
         out: list[Sentence] = []
         pos = 0
         for line in self.text.split("\n"):

@@ -140,20 +140,36 @@ def schema() -> None:
 
 @app.command()
 def render(
-    report: Annotated[Path, typer.Argument(help="A JSON report written by `unspin analyze`.")],
+    report: Annotated[Path, typer.Argument(
+        help="A JSON report written by `unspin analyze`, or a batch output folder (with --id).")],
+    id: Annotated[str | None, typer.Option(
+        "--id", help="The article to render from a batch output folder.")] = None,
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.html,
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
 ) -> None:
-    """Render a saved JSON report as HTML or text, with no model loaded."""
+    """Render a saved JSON report, or one article of a batch run, as HTML, text or JSON, with
+    no model loaded."""
     from unspin.errors import InputError
     from unspin.render import render_html, render_text
 
-    try:
-        data = json.loads(report.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read a JSON report from {report}: {exc}") from exc
+    data: dict[str, object]
+    if report.is_dir():
+        if id is None:
+            raise InputError(f"{report} is a batch output folder: say which article with --id ID")
+        from unspin.batch.reports import load_report
+
+        data = load_report(report, id).model_dump(mode="json")
+    else:
+        if id is not None:
+            raise InputError("--id picks an article from a batch output folder; "
+                             f"{report} is not a folder")
+        try:
+            data = json.loads(report.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read a JSON report from {report}: {exc}") from exc
     text = render_html(data) if format is Format.html else (
-        json.dumps(data, indent=2) if format is Format.json else render_text(data))
+        json.dumps(data, indent=2, ensure_ascii=False) if format is Format.json
+        else render_text(data))
     if output:
         output.write_text(text, encoding="utf-8")
     else:

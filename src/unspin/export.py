@@ -228,31 +228,13 @@ def _is_jsonl(text: str) -> bool:
     return bool(rest.strip())
 
 
-def _reports_from_batch(out: Path) -> Iterator[Report]:
-    import pyarrow.parquet as pq
-
-    from unspin.batch.tables import SCHEMAS, report_from_rows
-
-    shards = sorted(p for p in (out / "shards").glob("part-*") if p.is_dir())
-    if not shards:
-        raise InputError(f"{out} holds no finished batch shards; run `unspin batch … -o {out}` "
-                         "first", path=str(out))
-    for shard in shards:  # one shard in memory at a time
-        layers: dict[str, dict[str, list[dict[str, Any]]]] = {}
-        for table in ("quotes", "techniques"):
-            rows = pq.read_table(shard / f"{table}.parquet", schema=SCHEMAS[table]).to_pylist()
-            for row in rows:
-                layers.setdefault(row["article_id"], {}).setdefault(table, []).append(row)
-        articles = pq.read_table(shard / "articles.parquet", schema=SCHEMAS["articles"])
-        for article in articles.to_pylist():
-            yield report_from_rows(article, layers.get(article["id"], {}))
-
-
 def read_reports(source: Path) -> Iterator[Report]:
     """The reports in ``source``: a batch output folder (only the layers an export needs are
     read: ``articles``, ``quotes``, ``techniques``), a JSON report, or JSONL of reports."""
     if source.is_dir():
-        return _reports_from_batch(source)
+        from unspin.batch.reports import iter_reports
+
+        return iter_reports(source, layers=("quotes", "techniques"))
     if source.is_file():
         return _reports_from_json(source)
     raise InputError(f"no such batch output folder or report file: {source}", path=str(source))

@@ -128,6 +128,11 @@ def test_train_hands_every_corrections_file_to_the_trainer(
         return tmp_path / "artifact"
 
     monkeypatch.setattr(module, "run", fake_run)
+    scored: list[Path] = []
+    import unspin.eval.techniques as eval_techniques
+
+    monkeypatch.setattr(eval_techniques, "record_dev",
+                        lambda data, path, console: scored.append(path) or {})
     second = tmp_path / "second.jsonl"
     second.write_text("", encoding="utf-8")
     code, out, err = run(["train", task, "--data", str(tmp_path), "--corrections",
@@ -135,14 +140,18 @@ def test_train_hands_every_corrections_file_to_the_trainer(
     assert code == 0, err
     assert seen["corrections"] == (corrected_export, second)
     assert "artifact written to" in out
+    # a techniques artifact is then scored on dev by the eval (training never imports it)
+    assert scored == ([tmp_path / "artifact"] if task == "techniques" else [])
 
 
 def test_train_without_corrections_calls_the_trainer_as_before(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import unspin.eval.techniques as eval_techniques
     import unspin.train.techniques as techniques
 
     seen: dict[str, object] = {}
     monkeypatch.setattr(techniques, "run", lambda data, **kw: seen.update(kw) or tmp_path)
+    monkeypatch.setattr(eval_techniques, "record_dev", lambda data, path, console: {})
     assert run(["train", "techniques", "--data", str(tmp_path)], capsys)[0] == 0
     assert "corrections" not in seen
 

@@ -228,7 +228,12 @@ def train(
             raise ConfigError(f"no such corrections file: {', '.join(missing)}")
         extra["corrections"] = tuple(corrections)
     module = _task_module("train", task, TASKS)
-    path = module.run(data, out=out, seed=seed, console=Console(), **extra)  # type: ignore[attr-defined]
+    console = Console()
+    path = module.run(data, out=out, seed=seed, console=console, **extra)  # type: ignore[attr-defined]
+    if task == "techniques":  # its artifact records its dev figures, scored by the eval
+        from unspin.eval.techniques import record_dev
+
+        record_dev(data, path, console)
     typer.echo(f"artifact written to {path}")
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from unspin.corpora.polnear import gold_attributions
 from unspin.errors import CorrectionsError
-from unspin.eval.quotes import gold_attributions
 from unspin.export import export
 from unspin.train.corrections import (
     BAD_OFFSETS,

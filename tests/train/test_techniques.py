@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from unspin.corpora.ptc import read_articles
 from unspin.errors import ModelError
-from unspin.eval.ptc import read_articles
 from unspin.train.techniques import Settings, fit_tune_articles, run, training_articles
 
 LOADED = ["outrageous", "shameful", "horrific", "disgraceful"]
@@ -65,7 +65,7 @@ def _train(corpus: Path, out: Path, seed: int, monkeypatch: pytest.MonkeyPatch,
            corrections: tuple[Path, ...] = ()) -> Path:
     monkeypatch.setenv("UNSPIN_CACHE", str(corpus.parent / "cache"))
     return run(corpus, out=out, seed=seed, console=Console(file=io.StringIO()), settings=TINY,
-               articles=read_articles(corpus), evaluate_dev=False, corrections=corrections)
+               articles=read_articles(corpus), corrections=corrections)
 
 
 def test_corrections_join_the_fit_part_and_leave_tune_alone(tmp_path: Path,

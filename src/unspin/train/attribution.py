@@ -3,7 +3,7 @@
 Recipe (deterministic given ``seed``; CPU, two threads):
 
 1. PolNeAR *train* (840 articles; *dev* is never read here), cut into *fit* and *tune* by
-   a hash of each article's name (about one in ten to tune, :func:`unspin.eval.polnear.fit_tune_names`).
+   a hash of each article's name (about one in ten to tune, :func:`unspin.corpora.polnear.fit_tune_names`).
 2. Each article is parsed by the backbone and sent through the shared encoder pass, as the
    quotes stage does at run time; the tagger's inputs (:func:`~unspin.pipeline._attribution.tagger.piece_features`)
    and the gold BIO labels of every word piece are cached per article under
@@ -40,8 +40,8 @@ import numpy as np
 import numpy.typing as npt
 from rich.console import Console
 
+from unspin.corpora.polnear import GoldArticle
 from unspin.errors import ModelError
-from unspin.eval.polnear import GoldArticle
 
 __all__ = ["Settings", "run", "training_articles"]
 
@@ -80,7 +80,7 @@ class _Doc:
 
 def data_sha256(data: Path, split: str) -> str:
     """A hash of the split's text and annotation files (names and bytes)."""
-    from unspin.eval.polnear import _split_dir
+    from unspin.corpora.polnear import _split_dir
 
     root = _split_dir(data, split)
     h = hashlib.sha256()
@@ -103,7 +103,7 @@ def _encoder_tag() -> str:
 
 def prepare(data: Path, split: str, names: set[str] | None, log: Any) -> list[_Doc]:
     """Features and labels of the split's articles (cached; see the module doc)."""
-    from unspin.eval.polnear import read_split
+    from unspin.corpora.polnear import read_split
 
     articles = [a for a in read_split(data, split) if names is None or a.name in names]
     return prepare_articles(articles, split, log)
@@ -113,9 +113,9 @@ def training_articles(data: Path, *, limit: int | None, tune_every: int,
                       corrections: Sequence[Path] = (), log: Any = print
                       ) -> tuple[list[GoldArticle], list[GoldArticle], list[dict[str, Any]]]:
     """``(fit, tune, corrections provenance)``: PolNeAR train (its first ``limit`` articles)
-    cut by :func:`unspin.eval.polnear.fit_tune_names`, with the attributions of the
+    cut by :func:`unspin.corpora.polnear.fit_tune_names`, with the attributions of the
     corrected exports in ``corrections`` added to *fit*."""
-    from unspin.eval.polnear import article_names, fit_tune_names, read_split
+    from unspin.corpora.polnear import article_names, fit_tune_names, read_split
     from unspin.train.corrections import load_corrections, polnear_articles
 
     names = article_names(data, "train")
@@ -137,8 +137,8 @@ def training_articles(data: Path, *, limit: int | None, tune_every: int,
 def prepare_articles(articles: Sequence[GoldArticle], split: str, log: Any) -> list[_Doc]:
     """Features and labels of ``articles`` (cached by text under the ``split`` folder)."""
     from unspin.backbone import load_backbone
+    from unspin.corpora.polnear import gold_attributions
     from unspin.encoder import encode_document
-    from unspin.eval.quotes import gold_attributions
     from unspin.pipeline import register_extensions
     from unspin.pipeline._attribution.tagger import labels_for, piece_features
     from unspin.pipeline.encoding import document_sentences
@@ -249,11 +249,11 @@ def predict(net: Any, docs: Sequence[_Doc]) -> list[list[Any]]:
 
 def exact_f1(docs: Sequence[_Doc], predicted: Sequence[Sequence[Any]]) -> dict[str, float]:
     """Exact-match F1 per role and for whole attributions (as ``unspin eval quotes``)."""
-    from unspin.eval.quotes import Attribution, _Counts, _norm
+    from unspin.corpora.polnear import Attribution, Counts, norm
 
-    counts = {r: _Counts() for r in ("content", "source", "cue", "attribution")}
+    counts = {r: Counts() for r in ("content", "source", "cue", "attribution")}
     for d, pred in zip(docs, predicted, strict=True):
-        ps = [Attribution(_norm(d.text, p.content), _norm(d.text, p.cue), _norm(d.text, p.source))
+        ps = [Attribution(norm(d.text, p.content), norm(d.text, p.cue), norm(d.text, p.source))
               for p in pred]
         for role in ("content", "source", "cue"):
             counts[role].add([getattr(p, role) for p in ps], [getattr(g, role) for g in d.gold],

@@ -3,8 +3,8 @@
 ``unspin export`` (:mod:`unspin.export`) writes the machine's spans as pre-annotations; a
 person corrects them in Label Studio or Prodigy and exports the result; this module turns
 that file into the examples the trainers read: PTC-style technique spans
-(:class:`unspin.eval.ptc.Article`) for ``unspin train techniques`` and PolNeAR-style
-attributions (:class:`unspin.eval.polnear.GoldArticle`) for ``unspin train attribution``.
+(:class:`unspin.corpora.ptc.Article`) for ``unspin train techniques`` and PolNeAR-style
+attributions (:class:`unspin.corpora.polnear.GoldArticle`) for ``unspin train attribution``.
 
 What counts as a correction:
 
@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from unspin.corpora.polnear import GoldArticle, GoldAttribution
+from unspin.corpora.ptc import Article, GoldSpan
 from unspin.errors import CorrectionsError
-from unspin.eval.polnear import GoldArticle, GoldAttribution
-from unspin.eval.ptc import Article, GoldSpan
 from unspin.export import LAYERS, QUOTE_LABELS
 
 __all__ = [

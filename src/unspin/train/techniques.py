@@ -2,7 +2,7 @@
 
 Recipe (deterministic given ``seed``; CPU, two threads):
 
-1. The articles of PTC train outside the held-out ``dev`` split (:mod:`unspin.eval.ptc`)
+1. The articles of PTC train outside the held-out ``dev`` split (:mod:`unspin.corpora.ptc`)
    are split again by a salted hash of the id: about one in eight is the *tune* part,
    the rest the *fit* part. ``dev`` is never read here except to report the final figures.
 2. Every sentence (one a line) goes once through the installed encoder (the base with the
@@ -41,8 +41,8 @@ import numpy as np
 import numpy.typing as npt
 from rich.console import Console
 
+from unspin.corpora.ptc import Article, data_sha256, read_articles, split_of
 from unspin.errors import ModelError
-from unspin.eval.ptc import Article, data_sha256, read_articles, split_of
 
 __all__ = ["Settings", "fit_classifier", "fit_tagger", "fit_tune_articles", "run",
            "training_articles", "tune_split"]
@@ -217,7 +217,7 @@ def _tagger_data(part: _Part) -> tuple[npt.NDArray[np.float16], npt.NDArray[np.u
 def _classifier_data(part: _Part, span_head: Any = None
                      ) -> tuple[F32, npt.NDArray[np.int64], list[list[str]]]:
     """Rows for every (span, technique) pair, their labels, and the grouped gold per span."""
-    from unspin.eval.techniques import tc_groups
+    from unspin.corpora.ptc import tc_groups
     from unspin.pipeline._techniques.model import LABELS, document_span_rows
 
     index = {label: i for i, label in enumerate(LABELS)}
@@ -254,7 +254,7 @@ def _inside_probs(part: _Part, tagger: Any) -> list[list[F32]]:
 
 
 def _si_f1(part: _Part, probs: list[list[F32]], threshold: float) -> float:
-    from unspin.eval.techniques import si_scores
+    from unspin.corpora.ptc import si_scores
     from unspin.pipeline._techniques.model import decode_runs
 
     pairs = []
@@ -268,7 +268,7 @@ def _si_f1(part: _Part, probs: list[list[F32]], threshold: float) -> float:
 
 
 def _tc_micro(groups: Sequence[list[str]], probs: F32) -> float:
-    from unspin.eval.techniques import tc_scores
+    from unspin.corpora.ptc import tc_scores
     from unspin.pipeline._techniques.model import LABELS
 
     pred = [[LABELS[int(i)] for i in np.argsort(-p)[: len(g)]] for g, p in zip(groups, probs, strict=True)]
@@ -383,11 +383,13 @@ def _git_dirty() -> bool | None:
 
 def run(data: Path, *, out: Path | None, seed: int, console: Console,
         settings: Settings | None = None, articles: list[Article] | None = None,
-        evaluate_dev: bool = True, corrections: Sequence[Path] = ()) -> Path:
+        corrections: Sequence[Path] = ()) -> Path:
     """Train on PTC at ``data`` (plus the corrected exports in ``corrections``); write
     ``heads.safetensors`` + ``meta.json`` to ``out``.
 
-    ``articles`` (default: PTC train minus dev) and ``evaluate_dev`` exist for tests.
+    ``articles`` (default: PTC train minus dev) exists for tests. ``unspin train
+    techniques`` then scores the artifact on dev (:func:`unspin.eval.techniques.record_dev`:
+    training never imports an eval command).
     """
     torch = _torch()
     from safetensors.numpy import save_file
@@ -432,7 +434,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
                    + "".join(f" --corrections {c}" for c in corrections),
         "data": {"corpus": "PTC v2 train (SemEval-2020 Task 11)", "sha256": data_sha256(data),
                  "fit_articles": len(fit_arts), "tune_articles": len(tune_arts),
-                 "held_out": "dev split of unspin.eval.ptc.split_of (never trained on)",
+                 "held_out": "dev split of unspin.corpora.ptc.split_of (never trained on)",
                  "corrected_fit_articles": n_corrected, "corrections": corrected},
         "code_commit": _git_commit(),
         "code_dirty": _git_dirty(),
@@ -444,14 +446,5 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         "train_seconds": round(time.perf_counter() - t0, 1),
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    if evaluate_dev:
-        from unspin.eval.techniques import evaluate
-
-        log("scoring the held-out dev split")
-        figures = evaluate(data, read_articles(data, "dev"), console, model_dir=out,
-                           precision="fp32")
-        meta["metrics"]["dev"] = figures
-        meta["train_seconds"] = round(time.perf_counter() - t0, 1)
-        (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     log(f"wrote {out}")
     return out

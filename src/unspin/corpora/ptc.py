@@ -14,13 +14,15 @@ seed, so every run and every gate reads the same articles.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from unspin.errors import InputError
 
-__all__ = ["SPLITS", "Article", "GoldSpan", "Sentence", "data_sha256", "read_articles", "split_of"]
+__all__ = ["SPLITS", "Article", "GoldSpan", "Sentence", "data_sha256", "merge", "read_articles",
+           "si_counts", "si_scores", "split_of", "tc_groups", "tc_scores"]
 
 SPLITS = ("train", "dev", "all")
 _SALT = "unspin-ptc-dev:"
@@ -117,3 +119,82 @@ def data_sha256(folder: Path) -> str:
             if p.is_file():
                 h.update(p.read_bytes())
     return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- metrics
+
+Spans = Sequence[tuple[int, int]]
+
+
+def merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping (or touching) ``[start, end)`` spans joined, sorted; empty ones dropped."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(x for x in spans if x[1] > x[0]):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _credit(a: Spans, b: Spans) -> float:
+    """Σ over spans in ``a`` of the share of its characters covered by spans in ``b``."""
+    total = 0.0
+    for s, e in a:
+        inter = sum(max(0, min(e, e2) - max(s, s2)) for s2, e2 in b)
+        total += inter / (e - s)
+    return total
+
+
+def si_counts(pred: Spans, gold: Spans) -> tuple[float, int, float, int]:
+    """``(precision credit, predicted spans, recall credit, gold spans)`` for one article."""
+    p, g = merge(pred), merge(gold)
+    return _credit(p, g), len(p), _credit(g, p), len(g)
+
+
+def si_scores(pairs: Iterable[tuple[Spans, Spans]]) -> tuple[float, float, float]:
+    """SI precision, recall and F1 pooled over ``(predicted, gold)`` article pairs."""
+    pc = rc = 0.0
+    pn = gn = 0
+    for pred, gold in pairs:
+        a, b, c, d = si_counts(pred, gold)
+        pc, pn, rc, gn = pc + a, pn + b, rc + c, gn + d
+    p = pc / pn if pn else 0.0
+    r = rc / gn if gn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def tc_groups(article: Article) -> list[tuple[int, int, list[str]]]:
+    """The article's gold spans grouped by position: ``(start, end, techniques)``."""
+    groups: dict[tuple[int, int], list[str]] = {}
+    for s in article.spans:
+        groups.setdefault((s.start, s.end), []).append(s.technique)
+    return [(s, e, t) for (s, e), t in sorted(groups.items())]
+
+
+def tc_scores(gold: Sequence[list[str]], pred: Sequence[list[str]]
+              ) -> tuple[float, dict[str, tuple[float, float, float, int]]]:
+    """Micro-F1 and per-technique ``(P, R, F1, support)`` for span groups."""
+    tp: Counter[str] = Counter()
+    npred: Counter[str] = Counter()
+    ngold: Counter[str] = Counter()
+    correct = total = 0
+    for g, p in zip(gold, pred, strict=True):
+        left = Counter(g)
+        for label in p:
+            npred[label] += 1
+            if left[label] > 0:
+                left[label] -= 1
+                tp[label] += 1
+                correct += 1
+        ngold.update(g)
+        total += len(g)
+    per: dict[str, tuple[float, float, float, int]] = {}
+    for label in sorted(set(ngold) | set(npred)):
+        pr = tp[label] / npred[label] if npred[label] else 0.0
+        rc = tp[label] / ngold[label] if ngold[label] else 0.0
+        per[label] = (pr, rc, 2 * pr * rc / (pr + rc) if pr + rc else 0.0, ngold[label])
+    p_all = correct / sum(npred.values()) if npred else 0.0
+    r_all = correct / total if total else 0.0
+    micro = 2 * p_all * r_all / (p_all + r_all) if p_all + r_all else 0.0
+    return micro, per

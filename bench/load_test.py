@@ -4,10 +4,13 @@ Starts ``python -m unspin.web`` on 127.0.0.1 (a free port) unless ``--url`` name
 already running on a loopback address, opens ``--concurrency`` connections, then sends
 ``--requests`` ``POST /api/analyze`` requests (the article in ``--file`` as JSON text), at
 most ``--concurrency`` at a time. Prints nearest-rank p50/p95/p99 latency, throughput and
-the error count; exits 1 if any request failed. Refuses any host that is not loopback and
+the error count; exits 1 if any request failed. With ``--workers 1,2`` (the default) it
+starts one server per worker count in turn, in the same run, and prints each one's
+throughput against the first's. Refuses any host that is not loopback and
 caps both numbers, so it cannot be pointed at someone else's server or run away.
 
-    python bench/load_test.py                       # 300 requests, 8 at a time, sample.txt
+    python bench/load_test.py                       # 300 requests, 8 at a time, 1 then 2 workers
+    python bench/load_test.py --workers 0,1,2 -n 100  # also the in-process server
     python bench/load_test.py --stages none         # the backbone alone
     python bench/load_test.py --url http://127.0.0.1:8000 -n 100 -c 4
 """
@@ -63,9 +66,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int, stages: str | None) -> subprocess.Popen[bytes]:
+def start_server(port: int, stages: str | None, workers: int) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "unspin.web", "--host", "127.0.0.1", "--port", str(port),
-           "--log-level", "warning"]
+           "--log-level", "warning", "--workers", str(workers)]
     if stages is not None:
         cmd += ["--stages", stages]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT / "src")}
@@ -116,6 +119,28 @@ async def run_load(base: str, body: bytes, n: int, c: int) -> tuple[list[float],
     return sorted(latencies), errors, wall
 
 
+def measure(base: str, proc: subprocess.Popen[bytes] | None, body: bytes, n: int, c: int
+            ) -> tuple[dict[str, object], list[str]]:
+    try:
+        t0 = time.perf_counter()
+        health = wait_ready(base, proc, timeout=600)
+        startup = time.perf_counter() - t0
+        lat, errors, wall = asyncio.run(run_load(base, body, n, c))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=60)
+    return {
+        "workers": health.get("workers"), "stages": health.get("stages"),
+        "skipped": health.get("skipped"),
+        "startup_s": round(startup, 2) if proc is not None else None,
+        "p50_ms": round(nearest_rank(lat, 50), 1), "p95_ms": round(nearest_rank(lat, 95), 1),
+        "p99_ms": round(nearest_rank(lat, 99), 1), "max_ms": round(lat[-1], 1),
+        "mean_ms": round(sum(lat) / len(lat), 1), "wall_s": round(wall, 2),
+        "throughput_rps": round(n / wall, 3), "errors": len(errors),
+    }, errors
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a running server on loopback (default: start one)")
@@ -123,49 +148,52 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-c", "--concurrency", type=int, default=8)
     parser.add_argument("--file", type=Path, default=ROOT / "examples" / "sample.txt")
     parser.add_argument("--stages", help="stages for the started server (default: all)")
+    parser.add_argument("--workers", default="1,2",
+                        help="comma-separated worker counts, one server each (default 1,2)")
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args(argv)
     if not 1 <= args.requests <= MAX_REQUESTS:
         parser.error(f"--requests must be 1..{MAX_REQUESTS}")
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
         parser.error(f"--concurrency must be 1..{MAX_CONCURRENCY}")
+    try:
+        counts = [int(w) for w in args.workers.split(",")]
+    except ValueError:
+        parser.error("--workers takes comma-separated integers, e.g. 1,2")
     text = args.file.read_text(encoding="utf-8")
     body = json.dumps({"text": text}).encode()
 
-    proc = None
-    if args.url:
-        base = loopback_only(args.url)
-    else:
-        base = f"http://127.0.0.1:{free_port()}"
-        proc = start_server(int(base.rsplit(":", 1)[1]), args.stages)
-    try:
-        t0 = time.perf_counter()
-        health = wait_ready(base, proc, timeout=300)
-        startup = time.perf_counter() - t0
-        lat, errors, wall = asyncio.run(run_load(base, body, args.requests, args.concurrency))
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
+    runs: list[dict[str, object]] = []
+    failed = False
+    for workers in [None] if args.url else counts:
+        proc = None
+        if args.url:
+            base = loopback_only(args.url)
+        else:
+            base = f"http://127.0.0.1:{free_port()}"
+            proc = start_server(int(base.rsplit(":", 1)[1]), args.stages, int(workers or 0))
+        run, errors = measure(base, proc, body, args.requests, args.concurrency)
+        runs.append(run)
+        failed = failed or bool(errors)
+        print(f"--- {run['workers']} worker(s)")
+        for key, value in run.items():
+            print(f"{key:>15}: {value}")
+        for e in errors[:5]:
+            print("  error:", e)
+    first = float(str(runs[0]["throughput_rps"]))
+    for run in runs[1:]:
+        run["throughput_vs_first"] = round(float(str(run["throughput_rps"])) / first, 3)
+        print(f"throughput, {run['workers']} vs {runs[0]['workers']} worker(s): "
+              f"{run['throughput_vs_first']}x")
     figures = {
         "requests": args.requests, "concurrency": args.concurrency,
         "article": str(args.file.relative_to(ROOT) if args.file.is_relative_to(ROOT) else args.file),
-        "article_chars": len(text), "stages": health.get("stages"),
-        "skipped": health.get("skipped"),
-        "startup_s": round(startup, 2) if proc is not None else None,
-        "p50_ms": round(nearest_rank(lat, 50), 1), "p95_ms": round(nearest_rank(lat, 95), 1),
-        "p99_ms": round(nearest_rank(lat, 99), 1), "max_ms": round(lat[-1], 1),
-        "mean_ms": round(sum(lat) / len(lat), 1), "wall_s": round(wall, 2),
-        "throughput_rps": round(args.requests / wall, 2), "errors": len(errors),
+        "article_chars": len(text), "runs": runs,
         "cpus": os.cpu_count(), "python": platform.python_version(),
     }
-    for key, value in figures.items():
-        print(f"{key:>15}: {value}")
-    for e in errors[:5]:
-        print("  error:", e)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    return 1 if errors else 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -38,8 +38,8 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
+    from unspin.corpora.ptc import read_articles
     from unspin.encoder import native_bf16, resolve_precision
-    from unspin.eval.ptc import read_articles
     from unspin.pipeline._techniques.features import encode
     from unspin.pipeline._techniques.model import MiniLMTechniquePredictor
 

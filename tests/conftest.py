@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -95,3 +95,107 @@ def _skip_without_model_extra(exc: Exception) -> None:
     if missing:
         pytest.skip(f"the models extra is not installed ({', '.join(missing)}): {exc}")
     raise exc
+
+
+#: An invented article for the export and corrections tests: a direct quote, a belief whose
+#: cue is shared by two content fragments, an unattributed claim, and two technique spans.
+ANNOTATED_TEXT = (
+    "Harbour plan divides the town\n\n"
+    "Mayor Ilse Brandt said the new ferry \"will change everything\" for the island. "
+    "Critics called the plan a reckless gamble.\n"
+    "Brandt believes the council will agree, and that the port will pay for it."
+)
+
+
+def _span(text: str, part: str, after: int = 0) -> tuple[int, int]:
+    start = text.index(part, after)
+    return start, start + len(part)
+
+
+@pytest.fixture
+def annotated_report() -> Any:
+    """A report of :data:`ANNOTATED_TEXT` with quotes and techniques, offsets computed."""
+    from unspin.report.models import Quote, Report, Sentence, SourceInfo, Span, Technique
+
+    t = ANNOTATED_TEXT
+
+    def span(part: str) -> Span:
+        a, b = _span(t, part)
+        return Span(start=a, end=b)
+
+    sentences = [Sentence(start=a, end=b) for a, b in (
+        _span(t, "Harbour plan divides the town"),
+        _span(t, "Mayor Ilse Brandt said the new ferry \"will change everything\" for the island."),
+        _span(t, "Critics called the plan a reckless gamble."),
+        _span(t, "Brandt believes the council will agree, and that the port will pay for it."))]
+    believes = span("believes")
+    return Report(
+        unspin_version="0.1.0", id="harbour-1",
+        source=SourceInfo(kind="text", title="Harbour plan divides the town"),
+        language="en", text=t, raw_text=t, sentences=sentences,
+        quotes=[
+            Quote(id="q1", kind="direct", content=span("will change everything"),
+                  cue=span("said"), source=span("Mayor Ilse Brandt"), confidence=0.93),
+            Quote(id="q2", kind="indirect", content=span("the council will agree"),
+                  cue=believes, source=Span(start=t.index("Brandt believes"),
+                                            end=t.index("Brandt believes") + 6),
+                  cue_class="belief", confidence=0.71),
+            Quote(id="q3", kind="indirect", content=span("the port will pay for it"),
+                  cue=believes, source=Span(start=t.index("Brandt believes"),
+                                            end=t.index("Brandt believes") + 6),
+                  cue_class="belief", confidence=0.64),
+            Quote(id="q4", kind="indirect", content=span("the plan a reckless gamble"),
+                  cue=span("called"), source=span("Critics"), confidence=0.55),
+        ],
+        techniques=[
+            Technique(start=span("reckless gamble").start, end=span("reckless gamble").end,
+                      technique="Loaded_Language", score=0.81),
+            Technique(start=span("will change everything").start,
+                      end=span("will change everything").end,
+                      technique="Exaggeration,Minimisation", score=0.42),
+        ],
+    )
+
+
+@pytest.fixture
+def batch_out(tmp_path: Path, annotated_report: Any) -> Path:
+    """A batch output folder holding :func:`annotated_report` and a bare second article."""
+    from unspin.batch.tables import report_to_rows
+    from unspin.batch.worker import Outcome
+    from unspin.batch.writer import ShardStore
+
+    bare = annotated_report.model_copy(update={"id": "bare-2", "quotes": [], "techniques": [],
+                                               "text": "Nothing to see here today.",
+                                               "raw_text": "Nothing to see here today.",
+                                               "sentences": []})
+    folder = tmp_path / "out"
+    store = ShardStore(folder)
+    store.prepare(force=False)
+    store.write_shard([Outcome(id=r.id, source=f"in/{r.id}", rows=report_to_rows(r, input=f"in/{r.id}"),
+                               failed=False, pid=1, rss_kb=0, ms=0.0)
+                       for r in (annotated_report, bare)])
+    return folder
+
+
+#: The label a person gives "reckless gamble" in :func:`corrected_export`.
+CORRECTED_LABEL = "Name_Calling,Labeling"
+
+
+@pytest.fixture
+def corrected_export(tmp_path: Path, annotated_report: Any) -> Path:
+    """A Label Studio export of :func:`annotated_report` as a person submitted it, with
+    "reckless gamble" relabelled :data:`CORRECTED_LABEL`."""
+    import copy
+    import json
+
+    from unspin.export import label_studio_task
+
+    task = label_studio_task(annotated_report)
+    result = copy.deepcopy(task["predictions"][0]["result"])
+    for item in result:
+        if item["type"] == "labels" and item["value"]["labels"] == ["Loaded_Language"]:
+            item["value"]["labels"] = [CORRECTED_LABEL]
+    task["annotations"] = [{"id": 1, "result": result, "was_cancelled": False}]
+    path = tmp_path / "corrected.json"
+    path.write_text(json.dumps([task]), encoding="utf-8")
+    return path

@@ -112,3 +112,55 @@ def test_an_empty_stage_list_runs_the_backbone_alone(capsys: pytest.CaptureFixtu
     report = json.loads(out)
     assert code == 0 and report["quotes"] == [] and report["techniques"] == []
     assert "actors" not in report["timings"] and "backbone" in report["timings"]
+
+
+@pytest.mark.parametrize("task", ["techniques", "attribution"])
+def test_train_hands_every_corrections_file_to_the_trainer(
+        task: str, tmp_path: Path, corrected_export: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib
+
+    module = importlib.import_module(f"unspin.train.{task}")
+    seen: dict[str, object] = {}
+
+    def fake_run(data: Path, **kw: object) -> Path:
+        seen.update(kw, data=data)
+        return tmp_path / "artifact"
+
+    monkeypatch.setattr(module, "run", fake_run)
+    scored: list[Path] = []
+    import unspin.eval.techniques as eval_techniques
+
+    monkeypatch.setattr(eval_techniques, "record_dev",
+                        lambda data, path, console: scored.append(path) or {})
+    second = tmp_path / "second.jsonl"
+    second.write_text("", encoding="utf-8")
+    code, out, err = run(["train", task, "--data", str(tmp_path), "--corrections",
+                          str(corrected_export), "--corrections", str(second)], capsys)
+    assert code == 0, err
+    assert seen["corrections"] == (corrected_export, second)
+    assert "artifact written to" in out
+    # a techniques artifact is then scored on dev by the eval (training never imports it)
+    assert scored == ([tmp_path / "artifact"] if task == "techniques" else [])
+
+
+def test_train_without_corrections_calls_the_trainer_as_before(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import unspin.eval.techniques as eval_techniques
+    import unspin.train.techniques as techniques
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(techniques, "run", lambda data, **kw: seen.update(kw) or tmp_path)
+    monkeypatch.setattr(eval_techniques, "record_dev", lambda data, path, console: {})
+    assert run(["train", "techniques", "--data", str(tmp_path)], capsys)[0] == 0
+    assert "corrections" not in seen
+
+
+def test_corrections_for_a_task_that_takes_none_or_a_missing_file_are_refused(
+        tmp_path: Path, corrected_export: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["train", "narratives", "--data", str(tmp_path), "--corrections",
+                        str(corrected_export)], capsys)
+    assert code == 2 and "[E300]" in err and "takes no --corrections" in err
+    code, _, err = run(["train", "techniques", "--data", str(tmp_path), "--corrections",
+                        str(tmp_path / "nope.json")], capsys)
+    assert code == 2 and "no such corrections file" in err

@@ -16,7 +16,7 @@ COMMANDS = sorted(GROUP.commands)  # type: ignore[attr-defined]
 
 def test_the_reference_covers_every_command() -> None:
     assert set(COMMANDS) == {"analyze", "schema", "render", "eval", "train", "batch", "corpus",
-                             "serve"}
+                             "serve", "export"}
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -140,20 +140,36 @@ def schema() -> None:
 
 @app.command()
 def render(
-    report: Annotated[Path, typer.Argument(help="A JSON report written by `unspin analyze`.")],
+    report: Annotated[Path, typer.Argument(
+        help="A JSON report written by `unspin analyze`, or a batch output folder (with --id).")],
+    id: Annotated[str | None, typer.Option(
+        "--id", help="The article to render from a batch output folder.")] = None,
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.html,
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
 ) -> None:
-    """Render a saved JSON report as HTML or text, with no model loaded."""
+    """Render a saved JSON report, or one article of a batch run, as HTML, text or JSON, with
+    no model loaded."""
     from unspin.errors import InputError
     from unspin.render import render_html, render_text
 
-    try:
-        data = json.loads(report.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read a JSON report from {report}: {exc}") from exc
+    data: dict[str, object]
+    if report.is_dir():
+        if id is None:
+            raise InputError(f"{report} is a batch output folder: say which article with --id ID")
+        from unspin.batch.reports import load_report
+
+        data = load_report(report, id).model_dump(mode="json")
+    else:
+        if id is not None:
+            raise InputError("--id picks an article from a batch output folder; "
+                             f"{report} is not a folder")
+        try:
+            data = json.loads(report.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read a JSON report from {report}: {exc}") from exc
     text = render_html(data) if format is Format.html else (
-        json.dumps(data, indent=2) if format is Format.json else render_text(data))
+        json.dumps(data, indent=2, ensure_ascii=False) if format is Format.json
+        else render_text(data))
     if output:
         output.write_text(text, encoding="utf-8")
     else:
@@ -193,25 +209,45 @@ def train(
     data: Annotated[Path, typer.Option(help="The task's training corpus folder.")],
     out: Annotated[Path | None, typer.Option(help="Artifact folder (default: the shipped one).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; training is deterministic given it.")] = 0,
+    corrections: Annotated[list[Path] | None, typer.Option(
+        "--corrections", help="A corrected `unspin export` (Label Studio JSON or Prodigy JSONL) "
+        "to train on as well (techniques, attribution); repeatable.")] = None,
 ) -> None:
     """Train a model-backed stage and write its artifact with provenance."""
-    from unspin.train import TASKS
+    from unspin.train import CORRECTABLE, TASKS
 
     if not data.is_dir():
         raise ConfigError(f"no such data folder: {data}")
+    extra: dict[str, object] = {}
+    if corrections:
+        if task not in CORRECTABLE:
+            raise ConfigError(f"`unspin train {task}` takes no --corrections; only "
+                              f"{', '.join(CORRECTABLE)} do")
+        missing = [str(c) for c in corrections if not c.is_file()]
+        if missing:
+            raise ConfigError(f"no such corrections file: {', '.join(missing)}")
+        extra["corrections"] = tuple(corrections)
     module = _task_module("train", task, TASKS)
-    path = module.run(data, out=out, seed=seed, console=Console())  # type: ignore[attr-defined]
+    console = Console()
+    path = module.run(data, out=out, seed=seed, console=console, **extra)  # type: ignore[attr-defined]
+    if task == "techniques":  # its artifact records its dev figures, scored by the eval
+        from unspin.eval.techniques import record_dev
+
+        record_dev(data, path, console)
     typer.echo(f"artifact written to {path}")
 
 
 def _register_shells() -> None:
-    """The batch, corpus and serve commands live in their own thin modules."""
+    """The batch, corpus, serve and export commands live in their own thin modules."""
     from unspin.cli_batch import batch, corpus
+    from unspin.cli_export import export
     from unspin.cli_web import serve
 
     app.command(help="Analyse many articles (folders, JSONL, WARC, URL lists) into Parquet tables.")(batch)
     app.command(help="Tables and plots over a batch's results (DuckDB): speakers, narratives, outlets.")(corpus)
     app.command(help="Run the local web app (binds to 127.0.0.1 by default).")(serve)
+    app.command(help="Write reports' techniques and quotes as Label Studio or Prodigy "
+                "pre-annotations, to correct and train on.")(export)
 
 
 _register_shells()

@@ -38,6 +38,10 @@ def serve(
         help="Let the server fetch URLs on private, loopback or link-local addresses.")] = False,
     max_mb: Annotated[float, typer.Option(
         help="Refuse request bodies and articles larger than this (MB).")] = 10.0,
+    workers: Annotated[int, typer.Option(
+        "--workers", "-w", min=0, max=64,
+        help="Analysis worker processes, each with its own models (memory: ~1 GB each). "
+             "0 analyses in the server process, one request at a time.")] = 1,
     log_level: Annotated[str, typer.Option(
         help="uvicorn log level: critical, error, warning, info, debug.")] = "info",
 ) -> None:
@@ -48,19 +52,25 @@ def serve(
         from unspin.web import create_app
     except ModuleNotFoundError as exc:
         raise ConfigError(f"`unspin serve` needs {exc.name!r}: pip install 'unspin[web]'") from exc
-    from unspin.analyze import Analyzer
-
     chosen = parse_stages(stages)
     options = Options(stages=chosen, allow_private=allow_private, max_bytes=int(max_mb * MB))
-    analyzer = Analyzer(options)
-    analyzer.pipeline  # noqa: B018  (load the models now: a broken model fails here, not mid-request)
     loopback = is_loopback_host(host)
     if not loopback:
         typer.secho(f"warning: serving on {host}, reachable from other machines; the app has no "
                     "login and analyses whatever it is sent", err=True, fg="yellow")
-    app = create_app(analyzer, max_body=options.max_bytes,
-                     allowed_hosts=("127.0.0.1", "localhost", "::1", host) if loopback else None)
+    hosts = ("127.0.0.1", "localhost", "::1", host) if loopback else None
+    if workers == 0:
+        from unspin.analyze import Analyzer
+
+        app = create_app(Analyzer(options), max_body=options.max_bytes, allowed_hosts=hosts)
+    else:
+        app = create_app(options=options, workers=workers, max_body=options.max_bytes,
+                         allowed_hosts=hosts)
+    service = app.state.service
+    typer.echo(f"loading the models ({workers or 'no'} worker process{'es' if workers != 1 else ''})"
+               " …", err=True)
+    service.start()  # a broken model fails here, with its coded error, before the port opens
     shown = f"[{host}]" if ":" in host else host
-    typer.echo(f"unspin {', '.join(analyzer.pipeline.stages) or 'backbone only'} — "
+    typer.echo(f"unspin {', '.join(service.stages) or 'backbone only'} — "
                f"open http://{shown}:{port}/ (Ctrl+C to stop)", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False)

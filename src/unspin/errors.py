@@ -11,11 +11,13 @@ Hierarchy::
     │   ├── NoArticleTextError
     │   ├── DecodeError
     │   ├── RecordError         one malformed record in a JSONL / WARC stream
+    │   ├── CorrectionsError    a corrected Label Studio / Prodigy export that cannot be read
     │   └── FetchError          a URL that cannot be fetched
     │       └── BlockedURLError a URL that points at a private, loopback or link-local host
     ├── ModelError              a model or its package is missing, broken or tampered with
     ├── ConfigError             options that contradict each other or name unknown parts
-    └── PipelineError           a stage failed on a document (a bug: please report it)
+    ├── PipelineError           a stage failed on a document (a bug: please report it)
+    └── WorkerError             an analysis worker process stopped (killed, out of memory)
 
 The CLI and the web app turn these into an exit code or a JSON error at one boundary
 (``unspin.cli`` and ``unspin.web``); library callers catch ``UnspinError``.
@@ -29,6 +31,7 @@ __all__ = [
     "BinaryInputError",
     "BlockedURLError",
     "ConfigError",
+    "CorrectionsError",
     "DecodeError",
     "EmptyInputError",
     "FetchError",
@@ -39,6 +42,7 @@ __all__ = [
     "PipelineError",
     "RecordError",
     "UnspinError",
+    "WorkerError",
 ]
 
 
@@ -95,6 +99,10 @@ class RecordError(InputError):
     code = "E106"
 
 
+class CorrectionsError(InputError):
+    code = "E120"
+
+
 class FetchError(InputError):
     code = "E110"
 
@@ -115,4 +123,12 @@ class ConfigError(UnspinError):
 
 class PipelineError(UnspinError):
     code = "E400"
+    exit_code = 1
+
+
+class WorkerError(UnspinError):
+    """An analysis worker process stopped mid-request (killed, out of memory); the server
+    starts a fresh one, so the same request can be sent again."""
+
+    code = "E500"
     exit_code = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from unspin.eval.polnear import parse_ann, read_split
+from unspin.corpora.polnear import parse_ann, read_split
 from unspin.eval.quotes import quotes_to_attributions
 from unspin.report import Quote, Span
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from unspin.corpora.ptc import Article, read_articles, split_of
 from unspin.errors import InputError
-from unspin.eval.ptc import Article, read_articles, split_of
 
 
 def test_the_split_is_a_fixed_function_of_the_id() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from unspin.eval.techniques import merge, si_scores, tc_scores
+from unspin.corpora.ptc import merge, si_scores, tc_scores
 
 
 def test_overlapping_spans_are_merged_before_scoring() -> None:

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.data, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def figures(data_dir: Path, require_models: Callable[[Exception], None]) -> dict[str, float]:
-    from unspin.eval.ptc import read_articles
+    from unspin.corpora.ptc import read_articles
     from unspin.eval.techniques import evaluate
 
     ptc = data_dir / "ptc"

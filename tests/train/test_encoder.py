@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from rich.console import Console
 
+from unspin.corpora.ptc import Article, GoldSpan
 from unspin.errors import ModelError
-from unspin.eval.ptc import Article, GoldSpan
 from unspin.train.encoder import Settings, checkpoint_dir, run
 
 pytestmark = pytest.mark.slow

@@ -1,8 +1,9 @@
 """``unspin train techniques`` on a tiny corpus of our own: deterministic, with provenance,
-and the tagger learns where the marked words are."""
+the tagger learns where the marked words are, and corrected exports join the fit part."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Callable
@@ -11,11 +12,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from unspin.corpora.ptc import read_articles
 from unspin.errors import ModelError
-from unspin.eval.ptc import read_articles
-from unspin.train.techniques import Settings, run
-
-pytestmark = pytest.mark.slow
+from unspin.train.techniques import Settings, fit_tune_articles, run, training_articles
 
 LOADED = ["outrageous", "shameful", "horrific", "disgraceful"]
 NEUTRAL = [
@@ -62,12 +61,39 @@ def corpus(tmp_path_factory: pytest.TempPathFactory,
     return _write_corpus(tmp_path_factory.mktemp("ptc"))
 
 
-def _train(corpus: Path, out: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _train(corpus: Path, out: Path, seed: int, monkeypatch: pytest.MonkeyPatch,
+           corrections: tuple[Path, ...] = ()) -> Path:
     monkeypatch.setenv("UNSPIN_CACHE", str(corpus.parent / "cache"))
     return run(corpus, out=out, seed=seed, console=Console(file=io.StringIO()), settings=TINY,
-               articles=read_articles(corpus), evaluate_dev=False)
+               articles=read_articles(corpus), corrections=corrections)
 
 
+def test_corrections_join_the_fit_part_and_leave_tune_alone(tmp_path: Path,
+                                                           corrected_export: Path) -> None:
+    root = _write_corpus(tmp_path / "ptc")
+    articles = read_articles(root)
+    base_fit, base_tune = fit_tune_articles(root, articles)
+    fit, tune, provenance = training_articles(root, articles, [corrected_export], lambda m: None)
+    assert fit[: len(base_fit)] == base_fit and tune == base_tune
+    (added,) = fit[len(base_fit):]
+    assert [added.text[s.start:s.end] for s in added.spans
+            if s.technique == "Name_Calling,Labeling"] == ["reckless gamble"]  # the person's label
+    assert provenance[0]["sha256"] == hashlib.sha256(corrected_export.read_bytes()).hexdigest()
+
+
+@pytest.mark.slow
+def test_the_artifact_records_the_corrections_it_trained_on(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        corrected_export: Path) -> None:
+    out = _train(corpus, tmp_path / "c", 0, monkeypatch, (corrected_export,))
+    meta = json.loads((out / "meta.json").read_text())
+    (recorded,) = meta["data"]["corrections"]
+    assert recorded["sha256"] == hashlib.sha256(corrected_export.read_bytes()).hexdigest()
+    assert recorded["used"] == 1 and meta["data"]["corrected_fit_articles"] == 1
+    assert f"--corrections {corrected_export}" in meta["command"]
+
+
+@pytest.mark.slow
 def test_training_is_deterministic_given_the_seed(corpus: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     a = _train(corpus, tmp_path / "a", 7, monkeypatch)
@@ -75,6 +101,7 @@ def test_training_is_deterministic_given_the_seed(corpus: Path, tmp_path: Path,
     assert (a / "heads.safetensors").read_bytes() == (b / "heads.safetensors").read_bytes()
 
 
+@pytest.mark.slow
 def test_the_artifact_records_how_to_rebuild_it(corpus: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     meta = json.loads((_train(corpus, tmp_path / "m", 0, monkeypatch) / "meta.json").read_text())
@@ -87,6 +114,7 @@ def test_the_artifact_records_how_to_rebuild_it(corpus: Path, tmp_path: Path,
     assert "code_commit" in meta
 
 
+@pytest.mark.slow
 def test_the_tagger_learns_where_the_marked_words_are(corpus: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from unspin.pipeline._techniques.model import MiniLMTechniquePredictor

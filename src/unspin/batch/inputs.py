@@ -34,19 +34,17 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import os
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from unspin.article import Article, Source
-from unspin.errors import EmptyInputError, InputError, RecordError, UnspinError
+from unspin.article import Article
+from unspin.errors import InputError, RecordError, UnspinError
 from unspin.ingest.decode import check_size, decode_bytes
-from unspin.ingest.html import extract_html, looks_like_html
 from unspin.options import Options
 
 __all__ = ["Record", "describe_inputs", "iter_records", "record_to_article"]
@@ -333,24 +331,10 @@ def describe_inputs(inputs: list[str]) -> list[dict[str, Any]]:
 
 # --------------------------------------------------------------------------- worker side
 
-def _read_file(path: Path, options: Options) -> bytes:
-    try:
-        size = path.stat().st_size
-        gz = path.name.lower().endswith(".gz")
-        check_size(size, options.max_bytes * (20 if gz else 1), str(path))
-        if gz:
-            with gzip.GzipFile(fileobj=io.BytesIO(path.read_bytes())) as fh:
-                data = fh.read(options.max_bytes + 1)
-            check_size(len(data), options.max_bytes, f"{path} (uncompressed)")
-            return data
-        return path.read_bytes()
-    except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read {path} ({exc})", path=str(path)) from exc
-
-
 def record_to_article(record: Record, options: Options) -> Article:
-    """Decode and extract one record (in a worker); raises the InputError it meets."""
-    from unspin.ingest.jsonl import record_to_article as jsonl_to_article
+    """Decode and extract one record (in a worker) through the one ingest entry,
+    :func:`unspin.ingest.to_article`; raises the InputError it meets."""
+    from unspin.ingest import Hints, to_article
 
     if record.kind == "error":
         assert record.error is not None
@@ -363,32 +347,19 @@ def record_to_article(record: Record, options: Options) -> Article:
     if record.kind == "jsonl":
         assert record.data is not None
         obj = json.loads(record.data.decode("utf-8"))
-        return jsonl_to_article(obj, default_id=record.id, options=options)
+        if not isinstance(obj, dict):
+            raise RecordError(f"record {record.id} is not a JSON object", record=record.id)
+        return to_article(record=obj, hints=Hints(id=record.id), options=options)
     if record.kind == "warc":
-        check_size(len(record.data or b""), options.max_bytes, f"WARC record {record.id}")
-        text = decode_bytes(record.data or b"", f"WARC record {record.id}",
-                            declared=record.charset)
-        article = extract_html(text, id=record.id, url=record.url, kind="warc")
-        if article.source.published is None and record.date:
-            # CC-NEWS fetches within days of publication; the crawl date stands in.
-            article = replace(article, source=replace(article.source,
-                                                      published=record.date[:10]))
-        return article
+        # CC-NEWS fetches within days of publication: the crawl date stands in for a missing one.
+        return to_article(data=record.data or b"", options=options, hints=Hints(
+            kind="html", id=record.id, name=f"WARC record {record.id}", url=record.url,
+            charset=record.charset, source="warc",
+            published=record.date[:10] if record.date else None))
     if record.kind == "url":
-        from unspin.ingest.url import fetch
-
         assert record.url is not None
-        body, final_url, charset = fetch(record.url, options)
-        text = decode_bytes(body, record.url, declared=charset)
-        if looks_like_html(text):
-            return extract_html(text, id=record.id, url=final_url, kind="url")
-        return Article(id=record.id, raw_text=text, source=Source(kind="url", url=final_url))
+        return to_article(url=record.url, hints=Hints(id=record.id), options=options)
     assert record.path is not None
-    path = Path(record.path)
-    text = decode_bytes(_read_file(path, options), str(path))
-    kind = _file_kind(path.name)
-    if kind == "html" or (kind != "text" and looks_like_html(text)):
-        return extract_html(text, id=record.id, kind="html", path=str(path))
-    if not text.strip():
-        raise EmptyInputError(f"{path} is empty; give an article's text")
-    return Article(id=record.id, raw_text=text, source=Source(kind="text", path=str(path)))
+    kind = _file_kind(Path(record.path).name)
+    return to_article(path=record.path, options=options, hints=Hints(
+        id=record.id, kind=kind if kind in ("text", "html") else "auto"))  # type: ignore[arg-type]

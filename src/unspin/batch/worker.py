@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import signal
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +19,7 @@ from unspin.batch.inputs import Record, record_to_article
 from unspin.batch.tables import failure_row, report_to_rows
 from unspin.errors import PipelineError, UnspinError
 from unspin.options import Options
+from unspin.process import prepare_worker_process
 
 __all__ = ["Outcome", "WorkerState", "process_record"]
 
@@ -111,19 +110,3 @@ class WorkerState:
         _ = analyzer.pipeline  # load the backbone and every stage's model now, once
         cls.analyzer = analyzer
         return analyzer
-
-
-def prepare_worker_process() -> None:
-    """Settings for a worker process: one thread per worker (the pool is the parallelism),
-    no model hub access, and Ctrl-C left to the driver (which stops the pool cleanly)."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    torch = sys.modules.get("torch")
-    if torch is not None:  # imported before the variables were set (forkserver preload)
-        torch.set_num_threads(1)
-    import contextlib
-
-    with contextlib.suppress(ValueError):  # not the main thread (Ray actors): nothing to do
-        signal.signal(signal.SIGINT, signal.SIG_IGN)

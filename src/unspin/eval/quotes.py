@@ -28,7 +28,7 @@ Metrics: for each role (content, source, cue), precision / recall / F1 with *exa
 attributions, a match needs content and cue to match and the source to match (or both to
 be absent). Recall of *direct quotes*: the share of gold attributions whose content is a
 quoted passage (starts with a quotation mark) whose content overlaps a predicted content.
-Articles annotated twice count once (see :mod:`unspin.eval.polnear`).
+Articles annotated twice count once (see :mod:`unspin.corpora.polnear`).
 
 Baseline: ``textacy.extract.triples.direct_quotations`` on the same spaCy docs. It raises
 on unbalanced quotation marks; such a document counts as giving no output, and the run
@@ -39,41 +39,29 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from spacy.tokens import Doc
 
-from unspin.eval.polnear import Fragments, GoldArticle, fit_tune_names, read_split
+from unspin.corpora.polnear import (
+    Attribution,
+    Counts,
+    Fragments,
+    GoldArticle,
+    fit_tune_names,
+    gold_attributions,
+    norm,
+    overlaps,
+    read_split,
+)
 from unspin.pipeline._attribution.lexicon import SPEECH_VERBS
 from unspin.report import Quote
 
-__all__ = ["SYSTEMS", "Attribution", "quotes_to_attributions", "run", "score"]
+__all__ = ["SYSTEMS", "quotes_to_attributions", "run", "score"]
 
 _QUOTE_CHARS = "\"“”„«»'‘’`"
-
-
-@dataclass(frozen=True)
-class Attribution:
-    """An attribution for scoring: fragments of ``[start, end)`` characters per role."""
-
-    content: Fragments
-    cue: Fragments
-    source: Fragments
-
-
-def _norm(text: str, frags: Iterable[tuple[int, int]]) -> Fragments:
-    out: list[tuple[int, int]] = []
-    for a, b in frags:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-    return tuple(sorted(out))
 
 
 def quotes_to_attributions(text: str, quotes: list[Quote]) -> list[Attribution]:
@@ -84,67 +72,17 @@ def quotes_to_attributions(text: str, quotes: list[Quote]) -> list[Attribution]:
         if q.kind == "mixed" or q.within is not None:
             continue
         if q.cue is None:
-            out.append(Attribution(_norm(text, [(q.content.start, q.content.end)]), (), ()))
+            out.append(Attribution(norm(text, [(q.content.start, q.content.end)]), (), ()))
             continue
         groups.setdefault((q.cue.start, q.cue.end), []).append(q)
     for cue, qs in groups.items():
         src = qs[0].source
         out.append(Attribution(
-            _norm(text, [(q.content.start, q.content.end) for q in qs]),
-            _norm(text, [cue]),
-            _norm(text, [(src.start, src.end)]) if src is not None else (),
+            norm(text, [(q.content.start, q.content.end) for q in qs]),
+            norm(text, [cue]),
+            norm(text, [(src.start, src.end)]) if src is not None else (),
         ))
     return out
-
-
-def _overlaps(a: Fragments, b: Fragments, text: str) -> bool:
-    for s1, e1 in a:
-        for s2, e2 in b:
-            lo, hi = max(s1, s2), min(e1, e2)
-            if hi > lo and text[lo:hi].strip():
-                return True
-    return False
-
-
-def _match(a: Fragments, b: Fragments, text: str, mode: str) -> bool:
-    if not a or not b:
-        return not a and not b
-    return a == b if mode == "exact" else _overlaps(a, b, text)
-
-
-@dataclass
-class _Counts:
-    tp_p: int = 0  # predicted items that match
-    n_p: int = 0
-    tp_r: int = 0  # gold items matched
-    n_g: int = 0
-
-    def add(self, pred: list[Fragments], gold: list[Fragments], text: str, mode: str) -> None:
-        pred = [p for p in pred if p]
-        gold = [g for g in gold if g]
-        self.n_p += len(pred)
-        self.n_g += len(gold)
-        self.tp_p += sum(1 for p in pred if any(_match(p, g, text, mode) for g in gold))
-        self.tp_r += sum(1 for g in gold if any(_match(p, g, text, mode) for p in pred))
-
-    def add_attr(self, pred: list[Attribution], gold: list[Attribution], text: str, mode: str) -> None:
-        def same(p: Attribution, g: Attribution) -> bool:
-            return (
-                _match(p.content, g.content, text, mode)
-                and _match(p.cue, g.cue, text, mode)
-                and (_match(p.source, g.source, text, mode))
-            )
-
-        self.n_p += len(pred)
-        self.n_g += len(gold)
-        self.tp_p += sum(1 for p in pred if any(same(p, g) for g in gold))
-        self.tp_r += sum(1 for g in gold if any(same(p, g) for p in pred))
-
-    def prf(self) -> tuple[float, float, float]:
-        p = self.tp_p / self.n_p if self.n_p else 0.0
-        r = self.tp_r / self.n_g if self.n_g else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        return p, r, f
 
 
 def _is_speech(doc: Doc, cue: Fragments) -> bool:
@@ -167,12 +105,12 @@ class Scorer:
     ROLES = ("content", "source", "cue")
 
     def __init__(self) -> None:
-        self.counts: dict[tuple[str, str, str], _Counts] = {}
+        self.counts: dict[tuple[str, str, str], Counts] = {}
         self.direct_found = 0
         self.direct_total = 0
 
-    def _c(self, subset: str, role: str, mode: str) -> _Counts:
-        return self.counts.setdefault((subset, role, mode), _Counts())
+    def _c(self, subset: str, role: str, mode: str) -> Counts:
+        return self.counts.setdefault((subset, role, mode), Counts())
 
     def add(self, doc: Doc, pred: list[Attribution], gold: list[Attribution]) -> None:
         text = doc.text
@@ -193,7 +131,7 @@ class Scorer:
         for g in gold:
             if _is_direct(text, g.content):
                 self.direct_total += 1
-                if any(_overlaps(p.content, g.content, text) for p in pred):
+                if any(overlaps(p.content, g.content, text) for p in pred):
                     self.direct_found += 1
 
     def figures(self, prefix: str = "") -> dict[str, float]:
@@ -204,14 +142,6 @@ class Scorer:
             out[f"{key}.p"], out[f"{key}.r"], out[f"{key}.f1"] = p, r, f
         out[f"{prefix}direct.recall"] = self.direct_found / self.direct_total if self.direct_total else 0.0
         return out
-
-
-def gold_attributions(article: GoldArticle) -> list[Attribution]:
-    text = article.text
-    return [
-        Attribution(_norm(text, g.content), _norm(text, g.cue), _norm(text, g.source))
-        for g in article.attributions
-    ]
 
 
 def textacy_attributions(doc: Doc) -> list[Attribution]:
@@ -227,7 +157,7 @@ def textacy_attributions(doc: Doc) -> list[Attribution]:
                 return ()
             a = min(t.idx for t in toks)
             b = max(t.idx + len(t) for t in toks)
-            return _norm(text, [(a, b)])
+            return norm(text, [(a, b)])
 
         out.append(Attribution(frag(triple.content), frag(triple.cue), frag(triple.speaker)))
     return out
@@ -250,7 +180,7 @@ _FUSIONS: dict[str, dict[str, str]] = {
 
 def _articles(data: Path, split: str, limit: int | None) -> Iterable[GoldArticle]:
     """``dev``/``train`` as PolNeAR cuts them; ``tune`` is the part of train the tagger's
-    training holds out (:func:`unspin.eval.polnear.fit_tune_names`)."""
+    training holds out (:func:`unspin.corpora.polnear.fit_tune_names`)."""
     if split != "tune":
         yield from read_split(data, split, limit=limit)
         return

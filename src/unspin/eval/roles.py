@@ -23,7 +23,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from unspin.eval.semeval import score_roles
+from unspin.corpora.semeval import score_roles
 from unspin.train._corpus import lean_threads
 from unspin.train.roles import FOLDS, cross_validate
 

@@ -1,6 +1,6 @@
 """``unspin eval techniques``: SemEval-2020 Task 11 metrics on the project's PTC held-out split.
 
-Held-out set: the ``dev`` articles of :func:`unspin.eval.ptc.split_of` (a fixed 20 % of PTC
+Held-out set: the ``dev`` articles of :func:`unspin.corpora.ptc.split_of` (a fixed 20 % of PTC
 train chosen by a salted hash of the article id; 74 articles, 1,324 spans). The shipped
 model never sees them in training.
 
@@ -27,94 +27,23 @@ regression on the span's length alone (log characters; trained on the train spli
 from __future__ import annotations
 
 import time
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from unspin.eval.ptc import Article, read_articles
+from unspin.corpora.ptc import (
+    Article,
+    Spans,
+    read_articles,
+    si_scores,
+    tc_groups,
+    tc_scores,
+)
 
-__all__ = ["merge", "run", "si_counts", "si_scores", "tc_groups", "tc_scores"]
-
-Spans = Sequence[tuple[int, int]]
-
-
-def merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Overlapping (or touching) ``[start, end)`` spans joined, sorted; empty ones dropped."""
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(x for x in spans if x[1] > x[0]):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return out
-
-
-def _credit(a: Spans, b: Spans) -> float:
-    """Σ over spans in ``a`` of the share of its characters covered by spans in ``b``."""
-    total = 0.0
-    for s, e in a:
-        inter = sum(max(0, min(e, e2) - max(s, s2)) for s2, e2 in b)
-        total += inter / (e - s)
-    return total
-
-
-def si_counts(pred: Spans, gold: Spans) -> tuple[float, int, float, int]:
-    """``(precision credit, predicted spans, recall credit, gold spans)`` for one article."""
-    p, g = merge(pred), merge(gold)
-    return _credit(p, g), len(p), _credit(g, p), len(g)
-
-
-def si_scores(pairs: Iterable[tuple[Spans, Spans]]) -> tuple[float, float, float]:
-    """SI precision, recall and F1 pooled over ``(predicted, gold)`` article pairs."""
-    pc = rc = 0.0
-    pn = gn = 0
-    for pred, gold in pairs:
-        a, b, c, d = si_counts(pred, gold)
-        pc, pn, rc, gn = pc + a, pn + b, rc + c, gn + d
-    p = pc / pn if pn else 0.0
-    r = rc / gn if gn else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
-def tc_groups(article: Article) -> list[tuple[int, int, list[str]]]:
-    """The article's gold spans grouped by position: ``(start, end, techniques)``."""
-    groups: dict[tuple[int, int], list[str]] = {}
-    for s in article.spans:
-        groups.setdefault((s.start, s.end), []).append(s.technique)
-    return [(s, e, t) for (s, e), t in sorted(groups.items())]
-
-
-def tc_scores(gold: Sequence[list[str]], pred: Sequence[list[str]]
-              ) -> tuple[float, dict[str, tuple[float, float, float, int]]]:
-    """Micro-F1 and per-technique ``(P, R, F1, support)`` for span groups."""
-    tp: Counter[str] = Counter()
-    npred: Counter[str] = Counter()
-    ngold: Counter[str] = Counter()
-    correct = total = 0
-    for g, p in zip(gold, pred, strict=True):
-        left = Counter(g)
-        for label in p:
-            npred[label] += 1
-            if left[label] > 0:
-                left[label] -= 1
-                tp[label] += 1
-                correct += 1
-        ngold.update(g)
-        total += len(g)
-    per: dict[str, tuple[float, float, float, int]] = {}
-    for label in sorted(set(ngold) | set(npred)):
-        pr = tp[label] / npred[label] if npred[label] else 0.0
-        rc = tp[label] / ngold[label] if ngold[label] else 0.0
-        per[label] = (pr, rc, 2 * pr * rc / (pr + rc) if pr + rc else 0.0, ngold[label])
-    p_all = correct / sum(npred.values()) if npred else 0.0
-    r_all = correct / total if total else 0.0
-    micro = 2 * p_all * r_all / (p_all + r_all) if p_all + r_all else 0.0
-    return micro, per
-
+__all__ = ["evaluate", "record_dev", "run"]
 
 def _uncovered(text: str, offsets: np.ndarray) -> int:
     """Non-space characters of ``text`` that no word piece's ``[start, end)`` covers."""
@@ -231,6 +160,21 @@ def evaluate(data: Path, articles: list[Article], console: Console,
     for label, (_, _, f, _) in per.items():
         figures[f"tc_f1[{label}]"] = f
     return {k: round(v, 4) for k, v in figures.items()}
+
+
+def record_dev(data: Path, model_dir: Path, console: Console) -> dict[str, float]:
+    """Score a freshly trained artifact on the held-out dev split and add the figures to
+    its ``meta.json`` (``metrics.dev``); what ``unspin train techniques`` runs after training."""
+    import json
+
+    console.print("scoring the held-out dev split")
+    figures = evaluate(data, read_articles(data, "dev"), console, model_dir=model_dir,
+                       precision="fp32")
+    meta_path = model_dir / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta.setdefault("metrics", {})["dev"] = figures
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return figures
 
 
 def run(data: Path, *, split: str | None, console: Console) -> dict[str, float]:

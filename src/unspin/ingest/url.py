@@ -78,6 +78,10 @@ def fetch(url: str, options: Options, *, transport: httpx.BaseTransport | None =
     deadline = time.monotonic() + options.fetch_timeout
     import httpx  # here, not at import: a command that fetches nothing never loads it
 
+    try:
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:  # what urlsplit lets through but httpx refuses
+        raise FetchError(f"{url!r} is not a valid URL ({exc}); check it", url=url) from exc
     timeout = httpx.Timeout(options.fetch_timeout)
     with httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
                       headers={"User-Agent": USER_AGENT}) as client:

@@ -3,7 +3,7 @@
 Recipe (deterministic given ``seed``; CPU, two threads):
 
 1. PolNeAR *train* (840 articles; *dev* is never read here), cut into *fit* and *tune* by
-   a hash of each article's name (about one in ten to tune, :func:`unspin.eval.polnear.fit_tune_names`).
+   a hash of each article's name (about one in ten to tune, :func:`unspin.corpora.polnear.fit_tune_names`).
 2. Each article is parsed by the backbone and sent through the shared encoder pass, as the
    quotes stage does at run time; the tagger's inputs (:func:`~unspin.pipeline._attribution.tagger.piece_features`)
    and the gold BIO labels of every word piece are cached per article under
@@ -15,7 +15,10 @@ Recipe (deterministic given ``seed``; CPU, two threads):
    (weights, optimiser, epoch, figures; safetensors + JSON) so a stopped run resumes with the
    same command, and exact-match F1 of content, source and cue on *tune* after decoding and
    grouping; the epoch with the best mean of the three is kept.
-4. The artifact — ``tagger.safetensors`` (float16 weights) and ``meta.json`` (command, data
+4. Corrected exports (``--corrections FILE``, :mod:`unspin.train.corrections`) join *fit*
+   only (tune stays PolNeAR's); their hashes are part of the checkpoint's identity and of
+   ``meta.json``.
+5. The artifact — ``tagger.safetensors`` (float16 weights) and ``meta.json`` (command, data
    hash, code commit, seed, settings, encoder, per-epoch figures, training time) — goes to
    ``out`` (default ``unspin/models/attribution``).
 """
@@ -37,9 +40,10 @@ import numpy as np
 import numpy.typing as npt
 from rich.console import Console
 
+from unspin.corpora.polnear import GoldArticle
 from unspin.errors import ModelError
 
-__all__ = ["Settings", "run"]
+__all__ = ["Settings", "run", "training_articles"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ class _Doc:
 
 def data_sha256(data: Path, split: str) -> str:
     """A hash of the split's text and annotation files (names and bytes)."""
-    from unspin.eval.polnear import _split_dir
+    from unspin.corpora.polnear import _split_dir
 
     root = _split_dir(data, split)
     h = hashlib.sha256()
@@ -99,10 +103,42 @@ def _encoder_tag() -> str:
 
 def prepare(data: Path, split: str, names: set[str] | None, log: Any) -> list[_Doc]:
     """Features and labels of the split's articles (cached; see the module doc)."""
+    from unspin.corpora.polnear import read_split
+
+    articles = [a for a in read_split(data, split) if names is None or a.name in names]
+    return prepare_articles(articles, split, log)
+
+
+def training_articles(data: Path, *, limit: int | None, tune_every: int,
+                      corrections: Sequence[Path] = (), log: Any = print
+                      ) -> tuple[list[GoldArticle], list[GoldArticle], list[dict[str, Any]]]:
+    """``(fit, tune, corrections provenance)``: PolNeAR train (its first ``limit`` articles)
+    cut by :func:`unspin.corpora.polnear.fit_tune_names`, with the attributions of the
+    corrected exports in ``corrections`` added to *fit*."""
+    from unspin.corpora.polnear import article_names, fit_tune_names, read_split
+    from unspin.train.corrections import load_corrections, polnear_articles
+
+    names = article_names(data, "train")
+    if limit is not None:
+        names = names[:limit]
+    fit_names, tune_names = fit_tune_names(names, tune_every)
+    if not fit_names or not tune_names:
+        raise ModelError(f"too few PolNeAR train articles under {data} to fit and tune")
+    wanted = set(names)
+    by_name = {a.name: a for a in read_split(data, "train") if a.name in wanted}
+    fit = [by_name[n] for n in fit_names if n in by_name]
+    tune = [by_name[n] for n in tune_names if n in by_name]
+    if not corrections:
+        return fit, tune, []
+    extra, provenance = load_corrections(corrections, "quotes", log)
+    return fit + polnear_articles(extra), tune, provenance
+
+
+def prepare_articles(articles: Sequence[GoldArticle], split: str, log: Any) -> list[_Doc]:
+    """Features and labels of ``articles`` (cached by text under the ``split`` folder)."""
     from unspin.backbone import load_backbone
+    from unspin.corpora.polnear import gold_attributions
     from unspin.encoder import encode_document
-    from unspin.eval.polnear import read_split
-    from unspin.eval.quotes import gold_attributions
     from unspin.pipeline import register_extensions
     from unspin.pipeline._attribution.tagger import labels_for, piece_features
     from unspin.pipeline.encoding import document_sentences
@@ -112,7 +148,6 @@ def prepare(data: Path, split: str, names: set[str] | None, log: Any) -> list[_D
     folder.mkdir(parents=True, exist_ok=True)
     nlp = None
     out: list[_Doc] = []
-    articles = [a for a in read_split(data, split) if names is None or a.name in names]
     for n, art in enumerate(articles):
         gold = gold_attributions(art)
         key = hashlib.sha1(art.text.encode("utf-8")).hexdigest()
@@ -214,11 +249,11 @@ def predict(net: Any, docs: Sequence[_Doc]) -> list[list[Any]]:
 
 def exact_f1(docs: Sequence[_Doc], predicted: Sequence[Sequence[Any]]) -> dict[str, float]:
     """Exact-match F1 per role and for whole attributions (as ``unspin eval quotes``)."""
-    from unspin.eval.quotes import Attribution, _Counts, _norm
+    from unspin.corpora.polnear import Attribution, Counts, norm
 
-    counts = {r: _Counts() for r in ("content", "source", "cue", "attribution")}
+    counts = {r: Counts() for r in ("content", "source", "cue", "attribution")}
     for d, pred in zip(docs, predicted, strict=True):
-        ps = [Attribution(_norm(d.text, p.content), _norm(d.text, p.cue), _norm(d.text, p.source))
+        ps = [Attribution(norm(d.text, p.content), norm(d.text, p.cue), norm(d.text, p.source))
               for p in pred]
         for role in ("content", "source", "cue"):
             counts[role].add([getattr(p, role) for p in ps], [getattr(g, role) for g in d.gold],
@@ -232,8 +267,10 @@ def checkpoint_dir(seed: int) -> Path:
 
 
 def run(data: Path, *, out: Path | None, seed: int, console: Console,
-        settings: Settings | None = None, limit: int | None = None) -> Path:
-    """Train the tagger on PolNeAR train at ``data``; write the artifact to ``out``.
+        settings: Settings | None = None, limit: int | None = None,
+        corrections: Sequence[Path] = ()) -> Path:
+    """Train the tagger on PolNeAR train at ``data`` (plus the corrected exports in
+    ``corrections``); write the artifact to ``out``.
 
     ``limit`` keeps the first ``limit`` train articles (for tests)."""
     try:
@@ -243,7 +280,6 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     from safetensors.torch import load_file, save_file
 
     from unspin.encoder import encoder_id
-    from unspin.eval.polnear import article_names, fit_tune_names
     from unspin.pipeline._attribution.tagger import MODEL_DIR, NetShape, build_net
     from unspin.train.encoder import _optim_state, _optim_tensors
     from unspin.train.techniques import _git_commit, _git_dirty
@@ -257,17 +293,17 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     def log(msg: str) -> None:
         console.print(f"[{time.perf_counter() - t0:6.0f} s] {msg}")
 
-    names = article_names(data, "train")
-    if limit is not None:
-        names = names[:limit]
-    fit_names, tune_names = fit_tune_names(names, settings.tune_every)
-    if not fit_names or not tune_names:
-        raise ModelError(f"too few PolNeAR train articles under {data} to fit and tune")
-    docs = prepare(data, "train", set(names), log)
-    fit = [d for d in docs if d.name in set(fit_names)]
-    tune = [d for d in docs if d.name in set(tune_names)]
+    from rich.markup import escape
+
+    fit_articles, tune_articles, corrected = training_articles(
+        data, limit=limit, tune_every=settings.tune_every, corrections=corrections,
+        log=lambda m: log(escape(m)))
+    n_corrected = sum(a.name.startswith("corrections:") for a in fit_articles)
+    fit = prepare_articles(fit_articles, "train", log)
+    tune = prepare_articles(tune_articles, "train", log)
+    n_articles = len(fit_articles) + len(tune_articles) - n_corrected
     t_prep = time.perf_counter() - t0
-    log(f"{len(fit)} fit and {len(tune)} tune articles, "
+    log(f"{len(fit)} fit ({n_corrected} from corrections) and {len(tune)} tune articles, "
         f"{sum(len(d.offsets) for d in fit)} fit pieces")
 
     shape = NetShape(proj=settings.proj, hidden=settings.hidden)
@@ -275,6 +311,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     opt = torch.optim.Adam(net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     ce = torch.nn.CrossEntropyLoss(ignore_index=-100)
     ckpt = checkpoint_dir(seed)
+    corrections_id = [c["sha256"] for c in corrected]
     history: list[dict[str, Any]] = []
     best: dict[str, Any] | None = None
     best_state: dict[str, Any] | None = None
@@ -282,7 +319,8 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     if (ckpt / "state.json").is_file():
         state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
         if state.get("settings") != asdict(settings) or state.get("seed") != seed \
-                or state.get("articles") != len(names):
+                or state.get("articles") != n_articles \
+                or state.get("corrections", []) != corrections_id:
             raise ModelError(f"the checkpoint in {ckpt} is for other settings or data; remove it "
                              "to start again", path=str(ckpt))
         try:
@@ -331,19 +369,22 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         save_file({k: v.contiguous() for k, v in best_state.items()}, str(ckpt / "best.safetensors"))
         save_file(_optim_tensors(opt), str(ckpt / "optim.safetensors"))
         (ckpt / "state.json").write_text(json.dumps({
-            "settings": asdict(settings), "seed": seed, "articles": len(names), "epoch": epoch,
+            "settings": asdict(settings), "seed": seed, "articles": n_articles,
+            "corrections": corrections_id, "epoch": epoch,
             "history": history, "best": best}), encoding="utf-8")
     assert best is not None and best_state is not None
     out.mkdir(parents=True, exist_ok=True)
     save_file({k: v.half().contiguous() for k, v in best_state.items()}, str(out / "tagger.safetensors"))
     meta = {
         "name": "unspin.attribution.tagger.v1",
-        "command": f"unspin train attribution --data {data} --seed {seed}",
+        "command": f"unspin train attribution --data {data} --seed {seed}"
+                   + "".join(f" --corrections {c}" for c in corrections),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "code_commit": _git_commit(),
         "code_dirty": _git_dirty(),
-        "data": {"path": str(data), "split": "train", "articles": len(names),
-                 "fit": len(fit), "tune": len(tune), "sha256": data_sha256(data, "train")},
+        "data": {"path": str(data), "split": "train", "articles": n_articles,
+                 "fit": len(fit), "tune": len(tune), "sha256": data_sha256(data, "train"),
+                 "corrected_fit": n_corrected, "corrections": corrected},
         "encoder": encoder_id(),
         "seed": seed,
         "settings": asdict(settings),

@@ -43,8 +43,8 @@ import numpy as np
 import numpy.typing as npt
 from rich.console import Console
 
+from unspin.corpora.ptc import Article, data_sha256
 from unspin.errors import ModelError
-from unspin.eval.ptc import Article, data_sha256
 
 __all__ = ["Settings", "run"]
 
@@ -184,7 +184,7 @@ def _tune_si(model: Any, head: Any, data: _Sentences, articles: Sequence[Article
              pad_id: int, layers: tuple[int, ...], bf16: bool,
              thresholds: Sequence[float]) -> tuple[float, float]:
     """Best (SI F1, threshold) of the token head alone on ``data`` (the tune part)."""
-    from unspin.eval.techniques import si_scores
+    from unspin.corpora.ptc import si_scores
     from unspin.pipeline._techniques.model import decode_runs
 
     torch = _torch()

@@ -35,8 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from rich.console import Console
 
-from unspin.encoder import encoder_id
-from unspin.eval.semeval import (
+from unspin.corpora.semeval import (
     OTHER,
     NarrativeDoc,
     Taxonomy,
@@ -47,6 +46,7 @@ from unspin.eval.semeval import (
     sample_f1,
     samples_f1,
 )
+from unspin.encoder import encoder_id
 from unspin.pipeline.narratives import (
     GATE_CLASSES,
     MODEL_DIR,
@@ -355,7 +355,7 @@ def cross_validate(corpus: Corpus, *, seed: int = 0, console: Console | None = N
     import random
     from collections import Counter
 
-    from unspin.eval.semeval import sample_f1
+    from unspin.corpora.semeval import sample_f1
     from unspin.pipeline.narratives import gate_decision
 
     shares = OTHER_SHARES if shares is None else tuple(shares)

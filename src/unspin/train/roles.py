@@ -2,7 +2,7 @@
 
 What is fitted (see :mod:`unspin.pipeline.roles` for how it is used), on the annotated
 mentions of the English train set (offsets fixed to ``[start, end)``, see
-:mod:`unspin.eval.semeval`):
+:mod:`unspin.corpora.semeval`):
 
 * fine role: multinomial logistic regression (lbfgs, ``C_FINE``) over the 22 fine roles on
   standardised mention features (:func:`unspin.pipeline.roles.mention_features`); a
@@ -31,8 +31,8 @@ import numpy as np
 import numpy.typing as npt
 from rich.console import Console
 
+from unspin.corpora.semeval import RoleMention, read_role_mentions, resolve_root
 from unspin.encoder import encoder_id
-from unspin.eval.semeval import RoleMention, read_role_mentions, resolve_root
 from unspin.pipeline.roles import (
     FINE_ROLE_TEXT,
     FINE_ROLES,
@@ -235,7 +235,7 @@ def cross_validate(corpus: RoleCorpus, *, seed: int = 0, console: Console | None
     import random
     from collections import Counter
 
-    from unspin.eval.semeval import ROLE_TAXONOMY, kfold, score_roles
+    from unspin.corpora.semeval import ROLE_TAXONOMY, kfold, score_roles
 
     t0 = time.perf_counter()
     docs = sorted(set(corpus.doc_of))

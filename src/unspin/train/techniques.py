@@ -2,7 +2,7 @@
 
 Recipe (deterministic given ``seed``; CPU, two threads):
 
-1. The articles of PTC train outside the held-out ``dev`` split (:mod:`unspin.eval.ptc`)
+1. The articles of PTC train outside the held-out ``dev`` split (:mod:`unspin.corpora.ptc`)
    are split again by a salted hash of the id: about one in eight is the *tune* part,
    the rest the *fit* part. ``dev`` is never read here except to report the final figures.
 2. Every sentence (one a line) goes once through the installed encoder (the base with the
@@ -18,7 +18,10 @@ Recipe (deterministic given ``seed``; CPU, two threads):
    and max of the encoder token head's 14 technique probabilities over the span, when
    shipped) of every gold (span, technique) pair of *fit*, softmax cross-entropy; the
    epoch with the best TC micro-F1 on *tune* is kept.
-5. The artifact — ``heads.safetensors`` (tagger, classifier and the copied span head,
+5. Corrected exports (``--corrections FILE``, :mod:`unspin.train.corrections`) join the
+   *fit* part only, so the *tune* figures stay comparable with a run without them; each
+   file's hash and counts go to ``meta.json``.
+6. The artifact — ``heads.safetensors`` (tagger, classifier and the copied span head,
    float32) and ``meta.json`` (command, data hash, code commit, encoder id, settings, tune
    and dev figures) — goes to ``out``.
 """
@@ -38,10 +41,11 @@ import numpy as np
 import numpy.typing as npt
 from rich.console import Console
 
+from unspin.corpora.ptc import Article, data_sha256, read_articles, split_of
 from unspin.errors import ModelError
-from unspin.eval.ptc import Article, data_sha256, read_articles, split_of
 
-__all__ = ["Settings", "fit_classifier", "fit_tagger", "fit_tune_articles", "run", "tune_split"]
+__all__ = ["Settings", "fit_classifier", "fit_tagger", "fit_tune_articles", "run",
+           "training_articles", "tune_split"]
 
 F32 = npt.NDArray[np.float32]
 
@@ -90,6 +94,20 @@ def fit_tune_articles(data: Path, articles: list[Article] | None = None
     if not tune_arts or not fit_arts:
         raise ModelError("training needs articles in both the fit and the tune part")
     return fit_arts, tune_arts
+
+
+def training_articles(data: Path, articles: list[Article] | None = None,
+                      corrections: Sequence[Path] = (), log: Callable[[str], None] = print
+                      ) -> tuple[list[Article], list[Article], list[dict[str, Any]]]:
+    """``(fit, tune, corrections provenance)``: :func:`fit_tune_articles`, with the technique
+    spans of the corrected exports in ``corrections`` added to *fit*."""
+    from unspin.train.corrections import load_corrections, ptc_articles
+
+    fit_arts, tune_arts = fit_tune_articles(data, articles)
+    if not corrections:
+        return fit_arts, tune_arts, []
+    extra, provenance = load_corrections(corrections, "techniques", log)
+    return fit_arts + ptc_articles(extra), tune_arts, provenance
 
 
 def _torch() -> Any:
@@ -199,7 +217,7 @@ def _tagger_data(part: _Part) -> tuple[npt.NDArray[np.float16], npt.NDArray[np.u
 def _classifier_data(part: _Part, span_head: Any = None
                      ) -> tuple[F32, npt.NDArray[np.int64], list[list[str]]]:
     """Rows for every (span, technique) pair, their labels, and the grouped gold per span."""
-    from unspin.eval.techniques import tc_groups
+    from unspin.corpora.ptc import tc_groups
     from unspin.pipeline._techniques.model import LABELS, document_span_rows
 
     index = {label: i for i, label in enumerate(LABELS)}
@@ -236,7 +254,7 @@ def _inside_probs(part: _Part, tagger: Any) -> list[list[F32]]:
 
 
 def _si_f1(part: _Part, probs: list[list[F32]], threshold: float) -> float:
-    from unspin.eval.techniques import si_scores
+    from unspin.corpora.ptc import si_scores
     from unspin.pipeline._techniques.model import decode_runs
 
     pairs = []
@@ -250,7 +268,7 @@ def _si_f1(part: _Part, probs: list[list[F32]], threshold: float) -> float:
 
 
 def _tc_micro(groups: Sequence[list[str]], probs: F32) -> float:
-    from unspin.eval.techniques import tc_scores
+    from unspin.corpora.ptc import tc_scores
     from unspin.pipeline._techniques.model import LABELS
 
     pred = [[LABELS[int(i)] for i in np.argsort(-p)[: len(g)]] for g, p in zip(groups, probs, strict=True)]
@@ -365,10 +383,13 @@ def _git_dirty() -> bool | None:
 
 def run(data: Path, *, out: Path | None, seed: int, console: Console,
         settings: Settings | None = None, articles: list[Article] | None = None,
-        evaluate_dev: bool = True) -> Path:
-    """Train on PTC at ``data``; write ``heads.safetensors`` + ``meta.json`` to ``out``.
+        corrections: Sequence[Path] = ()) -> Path:
+    """Train on PTC at ``data`` (plus the corrected exports in ``corrections``); write
+    ``heads.safetensors`` + ``meta.json`` to ``out``.
 
-    ``articles`` (default: PTC train minus dev) and ``evaluate_dev`` exist for tests.
+    ``articles`` (default: PTC train minus dev) exists for tests. ``unspin train
+    techniques`` then scores the artifact on dev (:func:`unspin.eval.techniques.record_dev`:
+    training never imports an eval command).
     """
     torch = _torch()
     from safetensors.numpy import save_file
@@ -384,9 +405,13 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     def log(msg: str) -> None:
         console.print(f"[{time.perf_counter() - t0:6.0f} s] {msg}")
 
-    fit_arts, tune_arts = fit_tune_articles(data, articles)
-    log(f"{len(fit_arts)} fit and {len(tune_arts)} tune articles; encoding sentences "
-        "(cached after the first run)")
+    from rich.markup import escape
+
+    fit_arts, tune_arts, corrected = training_articles(data, articles, corrections,
+                                                       lambda m: log(escape(m)))
+    n_corrected = sum(a.id.startswith("corrections:") for a in fit_arts)
+    log(f"{len(fit_arts)} fit ({n_corrected} from corrections) and "
+        f"{len(tune_arts)} tune articles; encoding sentences (cached after the first run)")
     ordered = fit_arts + tune_arts
     cache = feature_cache([[s.text for s in a.sentences()] for a in ordered])
     fit, row = _part(fit_arts, cache.get, 0)
@@ -405,10 +430,12 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     meta: dict[str, Any] = {
         "name": "unspin.techniques.minilm.v1",
         "command": f"unspin train techniques --data {data} --seed {seed}"
-                   + (f" --out {out}" if out != ARTIFACT else ""),
+                   + (f" --out {out}" if out != ARTIFACT else "")
+                   + "".join(f" --corrections {c}" for c in corrections),
         "data": {"corpus": "PTC v2 train (SemEval-2020 Task 11)", "sha256": data_sha256(data),
                  "fit_articles": len(fit_arts), "tune_articles": len(tune_arts),
-                 "held_out": "dev split of unspin.eval.ptc.split_of (never trained on)"},
+                 "held_out": "dev split of unspin.corpora.ptc.split_of (never trained on)",
+                 "corrected_fit_articles": n_corrected, "corrections": corrected},
         "code_commit": _git_commit(),
         "code_dirty": _git_dirty(),
         "seed": seed,
@@ -419,14 +446,5 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         "train_seconds": round(time.perf_counter() - t0, 1),
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    if evaluate_dev:
-        from unspin.eval.techniques import evaluate
-
-        log("scoring the held-out dev split")
-        figures = evaluate(data, read_articles(data, "dev"), console, model_dir=out,
-                           precision="fp32")
-        meta["metrics"]["dev"] = figures
-        meta["train_seconds"] = round(time.perf_counter() - t0, 1)
-        (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     log(f"wrote {out}")
     return out

@@ -12,11 +12,16 @@ Routes::
 
 Design, and why:
 
-* **Models load once**, in the lifespan, on a worker thread; requests reuse them.
-* **Analyses run one at a time.** spaCy and the model-backed stages are not documented as
-  thread-safe, and on a couple of cores running two at once buys little, so the analysis
-  runs in the threadpool (never on the event loop) under one lock. URL fetches run outside
-  the lock, so a slow site does not hold up pasted text.
+This module holds the routes and the request guard only. Request parsing is in
+:mod:`unspin.web.inputs`, the pages and their CSPs in :mod:`unspin.web.pages`, and the
+analyses in :mod:`unspin.web.service`:
+
+* **Models load once, before the port opens** (the lifespan runs ``service.start()``,
+  which uvicorn awaits before it binds): in process (``create_app(analyzer)``, one
+  analysis at a time under a lock), or in N worker processes (``workers=N``,
+  ``unspin serve --workers N``), each with its own models.
+* **Every input goes through the one ingest entry**, :func:`unspin.ingest.to_article`,
+  outside any lock, so a slow URL does not hold up pasted text.
 * **The request body is capped** (``max_body``, default ``options.max_bytes`` = 10 MB) by a
   pure ASGI middleware: a larger Content-Length is refused without passing the body on, and
   a chunked body is counted as it arrives. Either way the answer is 413 in the error shape,
@@ -35,110 +40,53 @@ Design, and why:
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html as html_lib
-import json
-import logging
-import threading
-import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from importlib import resources
-from pathlib import PurePath
-from string import Template
-from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from typing import Any, Literal
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-    model_validator,
-)
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, Headers, UploadFile
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from unspin import __version__
 from unspin.analyze import Analyzer
-from unspin.article import Article, Source
 from unspin.errors import (
     ConfigError,
-    FetchError,
     InputError,
     InputTooLargeError,
     ModelError,
     UnspinError,
+    WorkerError,
 )
-from unspin.ingest import detect_kind, from_string, text_id
-from unspin.ingest.decode import check_size, decode_bytes
-from unspin.ingest.html import extract_html
-from unspin.ingest.url import Resolver, fetch, resolve
+from unspin.ingest.url import Resolver, resolve
 from unspin.options import DEFAULT_OPTIONS, Options
 from unspin.render import render_html
 from unspin.report import Report, report_schema
+from unspin.web.inputs import (
+    MULTIPART_SCHEMA,
+    AnalyzeRequest,
+    RequestError,
+    json_input,
+    media_type,
+    multipart_input,
+    page_input,
+)
+from unspin.web.pages import BLANK, DEFAULT_CSP, PAGE, PAGE_CSP, REPORT_CSP, error_page
+from unspin.web.service import InProcess, Service, WorkerPool
 
 __all__ = ["AnalyzeRequest", "ErrorBody", "Health", "create_app", "status_for"]
-
-Kind = Literal["auto", "text", "html"]
-
-_log = logging.getLogger("unspin.web")
 
 #: Names a server bound to a loopback address answers to (a guard against DNS rebinding).
 LOOPBACK_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
 
 
 # --------------------------------------------------------------------------- API models
-
-
-def _request_schema_extra(schema: dict[str, Any]) -> None:
-    schema["oneOf"] = [{"required": ["text"]}, {"required": ["html"]}, {"required": ["url"]}]
-    schema["examples"] = [{"text": "The minister said the plan \"will fail\".", "id": "a1"}]
-    for prop in schema.get("properties", {}).values():
-        prop.pop("default", None)  # absent means "not given", never null
-
-
-_Content = Annotated[str, StringConstraints(pattern=r"\S")]
-_Url = Annotated[str, StringConstraints(pattern=r"^https?://", max_length=2048)]
-_Id = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-
-
-class AnalyzeRequest(BaseModel):
-    """The JSON body of ``POST /api/analyze``: exactly one of ``text``, ``html`` or ``url``."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_request_schema_extra)
-
-    text: _Content | SkipJsonSchema[None] = Field(
-        default=None, description="The article as plain text.")
-    html: _Content | SkipJsonSchema[None] = Field(
-        default=None, description="The article's HTML page; its main text is extracted first.")
-    url: _Url | SkipJsonSchema[None] = Field(
-        default=None,
-        description="A public http(s) URL to fetch (private, loopback and link-local hosts "
-                    "are refused unless the server allows them).")
-    id: _Id | SkipJsonSchema[None] = Field(
-        default=None, description="The report's id (default: derived from the content or URL).")
-
-    @model_validator(mode="after")
-    def _exactly_one_source(self) -> AnalyzeRequest:
-        given = [k for k in ("text", "html", "url") if k in self.model_fields_set]
-        if len(given) != 1:
-            raise ValueError("give exactly one of text, html or url"
-                             + (f" (got {', '.join(given)})" if given else ""))
-        for key in ("text", "html", "url", "id"):
-            if key in self.model_fields_set and getattr(self, key) is None:
-                raise ValueError(f"{key} must be a string, not null")
-        return self
 
 
 class ErrorBody(BaseModel):
@@ -161,19 +109,7 @@ class Health(BaseModel):
     skipped: dict[str, str]
 
 
-_MULTIPART_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["file"],
-    "additionalProperties": False,
-    "properties": {
-        "file": {"type": "string", "format": "binary",
-                 "description": "An article as a text or HTML file (UTF-8 or a detectable "
-                                "encoding)."},
-        "id": {"type": "string", "minLength": 1, "maxLength": 200},
-        "kind": {"type": "string", "enum": ["auto", "text", "html"], "default": "auto",
-                 "description": "Force text or HTML instead of detecting it."},
-    },
-}
+    workers: int = Field(description="Analysis worker processes (0: in the server process).")
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -190,7 +126,8 @@ _ANALYZE_RESPONSES: dict[int | str, dict[str, Any]] = {
                 "empty, binary, no article text, or a URL that is blocked or cannot be "
                 "fetched (BlockedURLError, FetchError)."),
     500: _error("A stage failed on this input (a bug in unspin: please report it)."),
-    503: _error("A model or its package is missing or broken on the server."),
+    503: _error("A model or its package is missing or broken on the server, or the "
+                "analysis worker stopped mid-request (WorkerError: send it again)."),
 }
 
 
@@ -200,248 +137,11 @@ def status_for(exc: UnspinError) -> int:
         return 413
     if isinstance(exc, InputError):
         return 422
-    if isinstance(exc, ModelError):
+    if isinstance(exc, ModelError | WorkerError):
         return 503
     return 500
 
 
-class _RequestError(Exception):
-    """An error about the request itself (not JSON, wrong media type…), with its status."""
-
-    def __init__(self, status: int, error: UnspinError) -> None:
-        super().__init__(str(error))
-        self.status = status
-        self.error = error
-
-
-# --------------------------------------------------------------------------- the service
-
-
-@dataclass(frozen=True)
-class _Input:
-    content: str | None = None
-    kind: Kind = "auto"
-    url: str | None = None
-    upload: tuple[str, bytes] | None = None
-    id: str | None = None
-
-
-def _check_url_syntax(url: str) -> None:
-    """Raise FetchError for a URL that ``urlsplit`` or httpx would reject with a bare error."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018  (raises ValueError for a port out of range)
-        httpx.URL(url)
-    except (ValueError, httpx.InvalidURL) as exc:
-        raise FetchError(f"{url!r} is not a valid URL ({exc}); check it", url=url) from exc
-
-
-class _Service:
-    """Turns one request's input into a Report; owns the analyzer and the analysis lock."""
-
-    def __init__(self, analyzer: Analyzer, transport: httpx.BaseTransport | None,
-                 resolver: Resolver) -> None:
-        self.analyzer = analyzer
-        self.options = analyzer.options
-        self.transport = transport
-        self.resolver = resolver
-        self.lock = threading.Lock()
-
-    def warm_up(self) -> None:
-        """Load the models (once; a missing model fails here), then run one short text
-        through them so the first request is not the slow one."""
-        self.analyzer.pipeline  # noqa: B018  (the property builds the pipeline)
-        with self.lock:
-            try:
-                self.analyzer.analyze("The council said on Monday that the bridge would reopen.")
-            except UnspinError as exc:  # the server still answers; each request reports its own
-                _log.warning("warm-up analysis failed: %s", exc)
-
-    async def report(self, inp: _Input) -> Report:
-        return await run_in_threadpool(self._report, inp)
-
-    def _report(self, inp: _Input) -> Report:
-        t0 = time.perf_counter()
-        fetched = None
-        if inp.url is not None:  # outside the lock: a slow site must not hold up the others
-            _check_url_syntax(inp.url)
-            fetched = fetch(inp.url, self.options, transport=self.transport,
-                            resolver=self.resolver)
-        with self.lock:
-            if fetched is not None:
-                article = self._from_fetched(*fetched, id=inp.id)
-            elif inp.upload is not None:
-                article = self._from_upload(*inp.upload, kind=inp.kind, id=inp.id)
-            else:
-                article = from_string(inp.content or "", self.options, id=inp.id,
-                                      kind=None if inp.kind == "auto" else inp.kind)
-            return self.analyzer.analyze_article(
-                article, ingest_ms=(time.perf_counter() - t0) * 1000)
-
-    def _from_fetched(self, body: bytes, final_url: str, charset: str | None, *,
-                      id: str | None) -> Article:
-        text = decode_bytes(body, final_url, declared=charset)
-        rid = id or text_id(final_url)
-        if detect_kind(final_url, text) == "html":
-            return extract_html(text, id=rid, url=final_url, kind="url")
-        return Article(id=rid, raw_text=text, source=Source(kind="url", url=final_url))
-
-    def _from_upload(self, name: str, data: bytes, *, kind: Kind, id: str | None) -> Article:
-        check_size(len(data), self.options.max_bytes, name)
-        if name.lower().endswith((".jsonl", ".ndjson", ".jsonl.gz", ".gz")):
-            raise InputError(f"{name}: upload one article as a text or HTML file; for JSONL "
-                             "or compressed collections use `unspin batch`", file=name)
-        text = decode_bytes(data, name)
-        if kind == "auto":
-            kind = "html" if detect_kind(name, text) == "html" else "text"
-        rid = id or PurePath(name).stem[:120] or None
-        return from_string(text, self.options, id=rid, kind=kind)
-
-
-# --------------------------------------------------------------------------- request parsing
-
-
-def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-
-def _field_errors(exc: ValidationError) -> str:
-    parts = []
-    for e in exc.errors(include_url=False, include_input=False):
-        if e["type"] == "none_required":  # the other branch of `str | None`: noise
-            continue
-        loc = str(e["loc"][0]) if e["loc"] else "body"
-        parts.append(f"{loc}: {e['msg'].removeprefix('Value error, ')}")
-    return "; ".join(parts)
-
-
-async def _json_input(request: Request) -> _Input:
-    raw = await request.body()
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise _RequestError(400, InputError(
-            f"the request body is not valid JSON ({exc}); send "
-            '{"text": "…"}, {"html": "…"} or {"url": "https://…"}')) from exc
-    try:
-        req = AnalyzeRequest.model_validate(data)
-    except ValidationError as exc:
-        raise _RequestError(422, InputError(
-            "the request does not match the schema (see /openapi.json): " + _field_errors(exc),
-            errors=_field_errors(exc))) from exc
-    if req.url is not None:
-        return _Input(url=req.url, id=req.id)
-    if req.html is not None:
-        return _Input(content=req.html, kind="html", id=req.id)
-    return _Input(content=req.text, kind="text", id=req.id)
-
-
-async def _read_form(request: Request, max_body: int) -> FormData:
-    return await request.form(max_files=1, max_fields=16, max_part_size=max_body)
-
-
-async def _upload_bytes(value: UploadFile | str, limit: int) -> tuple[str, bytes]:
-    if isinstance(value, str):
-        return "upload", value.encode("utf-8", "surrogatepass")
-    data = await value.read(limit + 1)
-    return (value.filename or "upload"), data
-
-
-def _kind(value: object) -> Kind:
-    if value in (None, "", "auto"):
-        return "auto"
-    if value in ("text", "html"):
-        return value
-    raise _RequestError(422, InputError(f"kind must be auto, text or html, not {value!r}"))
-
-
-def _id(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or len(value) > 200:
-        raise _RequestError(422, InputError("id must be a string of at most 200 characters"))
-    return value
-
-
-async def _multipart_input(request: Request, max_body: int, max_bytes: int) -> _Input:
-    form = await _read_form(request, max_body)
-    try:
-        unknown = sorted(set(form.keys()) - {"file", "id", "kind"})
-        if unknown:
-            raise _RequestError(422, InputError(
-                f"unknown form field(s) {', '.join(unknown)}; send file, and optionally id "
-                "and kind", fields=",".join(unknown)))
-        if "file" not in form:
-            raise _RequestError(422, InputError(
-                "the multipart form has no file field; send the article as `file`"))
-        if len(form.getlist("file")) > 1:
-            raise _RequestError(422, InputError("send one file per request"))
-        upload = await _upload_bytes(form["file"], max_bytes)
-        return _Input(upload=upload, kind=_kind(form.get("kind")), id=_id(form.get("id")))
-    finally:
-        await form.close()
-
-
-async def _page_input(request: Request, max_body: int, max_bytes: int) -> _Input:
-    """The page's form: whichever one of text, URL or file was given."""
-    if _media_type(request) not in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        raise _RequestError(415, InputError("post the page's form (multipart/form-data)"))
-    form = await _read_form(request, max_body)
-    try:
-        text = form.get("text")
-        url = form.get("url")
-        file = form.get("file")
-        kind, rid = _kind(form.get("kind")), _id(form.get("id"))
-        given: list[_Input] = []
-        if isinstance(text, str) and text.strip():
-            given.append(_Input(content=text, kind=kind, id=rid))
-        if isinstance(url, str) and url.strip():
-            given.append(_Input(url=url.strip(), id=rid))
-        if isinstance(file, UploadFile) and (file.filename or (file.size or 0) > 0):
-            given.append(_Input(upload=await _upload_bytes(file, max_bytes), kind=kind, id=rid))
-        if len(given) != 1:
-            raise _RequestError(422, InputError(
-                "give one of: pasted text, a URL or a file" + (" (not several)" if given else "")))
-        return given[0]
-    finally:
-        await form.close()
-
-
-# --------------------------------------------------------------------------- pages
-
-_SCRIPT_SHA256 = base64.b64encode(hashlib.sha256(
-    resources.files("unspin.render").joinpath("report.js").read_text(encoding="utf-8")
-    .encode("utf-8")).digest()).decode("ascii")
-
-#: The page: no script, forms only to itself, frames only from itself.
-PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
-            "frame-src 'self'; base-uri 'none'; frame-ancestors 'none'")
-#: The report frame: the renderer's own script (by hash) and nothing else, in a sandbox.
-REPORT_CSP = (f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{_SCRIPT_SHA256}'; "
-              "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; "
-              "sandbox allow-scripts")
-#: JSON and everything else.
-DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'"
-
-def _template(name: str) -> str:
-    """A page template shipped as a package file beside this module (``web/*.html``)."""
-    return resources.files("unspin.web").joinpath(name).read_text(encoding="utf-8")
-
-
-_PAGE = Template(_template("page.html")).substitute(style=_template("page.css"))
-_BLANK = _template("blank.html")
-_ERROR = Template(_template("error.html"))
-
-
-def _page() -> str:
-    return _PAGE
-
-
-def _error_page(status: int, error: UnspinError) -> str:
-    e = html_lib.escape
-    return _ERROR.substitute(
-        status=status, name=e(type(error).__name__), code=e(error.code), message=e(error.message),
-        details=e(json.dumps(error.to_dict(), indent=2, ensure_ascii=False)))
 
 
 # --------------------------------------------------------------------------- middleware
@@ -560,31 +260,47 @@ class _Guard:
             await _error_json(413, _too_large(self.max_body, None))(scope, receive, secured_send)
 
 
+
+
 # --------------------------------------------------------------------------- the app
 
 
 def create_app(analyzer: Analyzer | None = None, options: Options | None = None, *,
-               max_body: int | None = None, allowed_hosts: Sequence[str] | None = None,
+               workers: int | None = None, max_body: int | None = None,
+               allowed_hosts: Sequence[str] | None = None,
                transport: httpx.BaseTransport | None = None,
                resolver: Resolver = resolve) -> FastAPI:
-    """The web app over ``analyzer`` (or a new ``Analyzer(options)``).
+    """The web app over ``analyzer`` (or a new ``Analyzer(options)``), or over ``workers``
+    analysis processes built from ``options``.
 
     ``max_body`` caps the request body in bytes (default ``options.max_bytes``, 10 MB);
     ``allowed_hosts``, when given, is the Host names the app answers to (``unspin serve``
     passes the loopback names when bound to loopback). ``transport`` and ``resolver`` go to
     the guarded URL fetcher (tests pass fakes; the private-address guard always applies).
+    The models load in the lifespan (``app.state.service.start()``, which may also be
+    called before the server starts, as ``unspin serve`` does).
     """
-    if analyzer is None:
-        analyzer = Analyzer(options or DEFAULT_OPTIONS)
-    elif options is not None and options != analyzer.options:
-        raise ConfigError("give either an analyzer or options, not an analyzer with other options")
-    service = _Service(analyzer, transport, resolver)
+    service: Service
+    if workers is not None:
+        if analyzer is not None:
+            raise ConfigError("give either an analyzer or workers (which build their own)")
+        service = WorkerPool(options or DEFAULT_OPTIONS, workers, transport, resolver)
+    else:
+        if analyzer is None:
+            analyzer = Analyzer(options or DEFAULT_OPTIONS)
+        elif options is not None and options != analyzer.options:
+            raise ConfigError("give either an analyzer or options, not an analyzer with "
+                              "other options")
+        service = InProcess(analyzer, transport, resolver)
     limit = max_body if max_body is not None else service.options.max_bytes
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(service.warm_up)
-        yield
+        await run_in_threadpool(service.start)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(service.close)
 
     app = FastAPI(
         title="unspin", version=__version__, lifespan=lifespan,
@@ -603,8 +319,8 @@ def create_app(analyzer: Analyzer | None = None, options: Options | None = None,
     async def _unspin_error(_request: Request, exc: UnspinError) -> JSONResponse:
         return _error_json(status_for(exc), exc)
 
-    @app.exception_handler(_RequestError)
-    async def _request_error(_request: Request, exc: _RequestError) -> JSONResponse:
+    @app.exception_handler(RequestError)
+    async def _request_error(_request: Request, exc: RequestError) -> JSONResponse:
         return _error_json(exc.status, exc.error)
 
     @app.exception_handler(RequestValidationError)
@@ -626,25 +342,25 @@ def create_app(analyzer: Analyzer | None = None, options: Options | None = None,
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:
-        return HTMLResponse(_page(), headers={"Content-Security-Policy": PAGE_CSP})
+        return HTMLResponse(PAGE, headers={"Content-Security-Policy": PAGE_CSP})
 
     @app.get("/report", response_class=HTMLResponse, include_in_schema=False)
     async def blank_report() -> HTMLResponse:
-        return HTMLResponse(_BLANK, headers={"Content-Security-Policy": REPORT_CSP})
+        return HTMLResponse(BLANK, headers={"Content-Security-Policy": REPORT_CSP})
 
     @app.post("/report", response_class=HTMLResponse, include_in_schema=False)
     async def report_page(request: Request) -> HTMLResponse:
         headers = {"Content-Security-Policy": REPORT_CSP, "Cache-Control": "no-store"}
         try:
-            inp = await _page_input(request, limit, service.options.max_bytes)
+            inp = await page_input(request, limit, service.options.max_bytes)
             report = await service.report(inp)
-        except _RequestError as exc:
-            return HTMLResponse(_error_page(exc.status, exc.error), exc.status, headers)
+        except RequestError as exc:
+            return HTMLResponse(error_page(exc.status, exc.error), exc.status, headers)
         except UnspinError as exc:
-            return HTMLResponse(_error_page(status_for(exc), exc), status_for(exc), headers)
+            return HTMLResponse(error_page(status_for(exc), exc), status_for(exc), headers)
         except StarletteHTTPException as exc:  # a malformed multipart body
             error = InputError(str(exc.detail))
-            return HTMLResponse(_error_page(exc.status_code, error), exc.status_code, headers)
+            return HTMLResponse(error_page(exc.status_code, error), exc.status_code, headers)
         return HTMLResponse(render_html(report), headers=headers)
 
     @app.post(
@@ -654,17 +370,17 @@ def create_app(analyzer: Analyzer | None = None, options: Options | None = None,
                     "(multipart `file`). Answers the JSON report.",
         openapi_extra={"requestBody": {"required": True, "content": {
             "application/json": {"schema": AnalyzeRequest.model_json_schema()},
-            "multipart/form-data": {"schema": _MULTIPART_SCHEMA},
+            "multipart/form-data": {"schema": MULTIPART_SCHEMA},
         }}},
     )
     async def analyze(request: Request) -> Response:
-        media = _media_type(request)
+        media = media_type(request)
         if media == "application/json" or media.endswith("+json"):
-            inp = await _json_input(request)
+            inp = await json_input(request)
         elif media == "multipart/form-data":
-            inp = await _multipart_input(request, limit, service.options.max_bytes)
+            inp = await multipart_input(request, limit, service.options.max_bytes)
         else:
-            raise _RequestError(415, InputError(
+            raise RequestError(415, InputError(
                 f"send application/json or multipart/form-data, not {media or 'no content type'!r}"))
         report = await service.report(inp)
         return Response(report.to_json(indent=None), media_type="application/json",
@@ -678,9 +394,9 @@ def create_app(analyzer: Analyzer | None = None, options: Options | None = None,
 
     @app.get("/api/health", tags=["service"], summary="Liveness and the stages that run")
     async def health() -> Health:
-        pipe = await run_in_threadpool(lambda: service.analyzer.pipeline)
-        return Health(status="ok", unspin_version=__version__, stages=list(pipe.stages),
-                      skipped=dict(pipe.skipped))
+        return Health(status="ok", unspin_version=__version__, stages=list(service.stages),
+                      skipped=dict(service.skipped), workers=service.workers)
 
     return app
+
 

@@ -20,7 +20,7 @@ annotation file whose annotator id sorts first, so every article counts once.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,3 +132,88 @@ def fit_tune_names(names: Sequence[str], every: int = 10) -> tuple[list[str], li
         h = int(hashlib.sha1(f"unspin-polnear-tune:{n}".encode()).hexdigest()[:8], 16)
         (tune if h % every == 0 else fit).append(n)
     return fit, tune
+
+
+# --------------------------------------------------------------------------- metrics
+
+@dataclass(frozen=True)
+class Attribution:
+    """An attribution for scoring: fragments of ``[start, end)`` characters per role."""
+
+    content: Fragments
+    cue: Fragments
+    source: Fragments
+
+
+def norm(text: str, frags: Iterable[tuple[int, int]]) -> Fragments:
+    """Fragments with their edge whitespace trimmed, empty ones dropped, sorted."""
+    out: list[tuple[int, int]] = []
+    for a, b in frags:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return tuple(sorted(out))
+
+
+def overlaps(a: Fragments, b: Fragments, text: str) -> bool:
+    for s1, e1 in a:
+        for s2, e2 in b:
+            lo, hi = max(s1, s2), min(e1, e2)
+            if hi > lo and text[lo:hi].strip():
+                return True
+    return False
+
+
+def match(a: Fragments, b: Fragments, text: str, mode: str) -> bool:
+    if not a or not b:
+        return not a and not b
+    return a == b if mode == "exact" else overlaps(a, b, text)
+
+
+@dataclass
+class Counts:
+    """Matched and total predicted and gold items, for P/R/F1 (exact or overlap)."""
+
+    tp_p: int = 0  # predicted items that match
+    n_p: int = 0
+    tp_r: int = 0  # gold items matched
+    n_g: int = 0
+
+    def add(self, pred: list[Fragments], gold: list[Fragments], text: str, mode: str) -> None:
+        pred = [p for p in pred if p]
+        gold = [g for g in gold if g]
+        self.n_p += len(pred)
+        self.n_g += len(gold)
+        self.tp_p += sum(1 for p in pred if any(match(p, g, text, mode) for g in gold))
+        self.tp_r += sum(1 for g in gold if any(match(p, g, text, mode) for p in pred))
+
+    def add_attr(self, pred: list[Attribution], gold: list[Attribution], text: str, mode: str) -> None:
+        def same(p: Attribution, g: Attribution) -> bool:
+            return (
+                match(p.content, g.content, text, mode)
+                and match(p.cue, g.cue, text, mode)
+                and (match(p.source, g.source, text, mode))
+            )
+
+        self.n_p += len(pred)
+        self.n_g += len(gold)
+        self.tp_p += sum(1 for p in pred if any(same(p, g) for g in gold))
+        self.tp_r += sum(1 for g in gold if any(same(p, g) for p in pred))
+
+    def prf(self) -> tuple[float, float, float]:
+        p = self.tp_p / self.n_p if self.n_p else 0.0
+        r = self.tp_r / self.n_g if self.n_g else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return p, r, f
+
+
+def gold_attributions(article: GoldArticle) -> list[Attribution]:
+    """The article's gold attributions, trimmed as the predictions are."""
+    text = article.text
+    return [
+        Attribution(norm(text, g.content), norm(text, g.cue), norm(text, g.source))
+        for g in article.attributions
+    ]

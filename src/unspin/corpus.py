@@ -328,9 +328,9 @@ class Corpus:
                 path = str(self.out / DERIVED / f"{name}.parquet").replace("'", "''")
                 self.con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
         else:
-            articles = self.con.sql(
-                "SELECT id, text, source_published FROM articles_all").to_arrow_table()
-            self.con.register("duplicates", derive_duplicates(articles))
+            reader = self.con.sql(
+                "SELECT id, text, source_published FROM articles_all").to_arrow_reader()
+            self.con.register("duplicates", derive_duplicates(reader))
         if self.aliases is not None or not stored:
             aliases = read_aliases(self.aliases) if self.aliases is not None else None
             if stored:

@@ -25,6 +25,7 @@ import os
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,18 +116,24 @@ def derive_speakers(*, actors: pa.Table, quotes: pa.Table,
     }
 
 
-def derive_duplicates(articles: pa.Table) -> pa.Table:
+def derive_duplicates(articles: pa.Table | Iterable[pa.RecordBatch]) -> pa.Table:
     """``duplicates`` from the corpus's ``articles`` rows (``id``, ``text``,
-    ``source_published``)."""
-    dups = find_duplicates(zip(articles.column("id").to_pylist(),
-                               articles.column("text").to_pylist(),
-                               articles.column("source_published").to_pylist(), strict=True))
+    ``source_published``): a table, or record batches read one at a time, so that only
+    the MinHash signatures (not every text) are held in memory."""
+    batches = articles.to_batches() if isinstance(articles, pa.Table) else articles
+
+    def rows() -> Iterator[tuple[str, str, str | None]]:
+        for batch in batches:
+            yield from zip(batch.column("id").to_pylist(), batch.column("text").to_pylist(),
+                           batch.column("source_published").to_pylist(), strict=True)
+
+    dups = find_duplicates(rows())
     return pa.Table.from_pylist(
         [{"article_id": d.article_id, "duplicate_of": d.duplicate_of,
           "similarity": d.similarity} for d in dups], schema=DERIVED_SCHEMAS["duplicates"])
 
 
-def derive_tables(*, articles: pa.Table, actors: pa.Table, quotes: pa.Table,
+def derive_tables(*, articles: pa.Table | Iterable[pa.RecordBatch], actors: pa.Table, quotes: pa.Table,
                   aliases: list[Alias] | None = None) -> dict[str, pa.Table]:
     """Every derived table (see :func:`derive_speakers`, :func:`derive_duplicates`)."""
     return {**derive_speakers(actors=actors, quotes=quotes, aliases=aliases),
@@ -163,8 +170,10 @@ def rebuild_derived(out: Path, aliases: Path | None = None) -> dict[str, int]:
 
     alias_rows = read_aliases(aliases) if aliases is not None else None
     shards = _shards(out)
-    tables = derive_tables(
-        articles=read_table(out, "articles", ["id", "text", "source_published"]),
+    columns = ["id", "text", "source_published"]
+    tables = derive_tables(  # articles a shard at a time: the texts are the bulk of a crawl
+        articles=(batch for path in sorted((out / "shards").glob("part-*/articles.parquet"))
+                  for batch in pq.read_table(path, columns=columns).to_batches()),
         actors=read_table(out, "actors", ["article_id", "id", "name", "type"]),
         quotes=read_table(out, "quotes", ["article_id", "speaker"]),
         aliases=alias_rows)

@@ -104,6 +104,19 @@ def test_a_batch_run_builds_them_and_an_extending_run_rebuilds_them(
     assert idle.derived is None  # nothing new: the tables are kept as they are
 
 
+def test_a_forced_rerun_rebuilds_them_from_its_own_records(
+        tmp_path: Path, stories: Any, plumbing: Options) -> None:
+    out = tmp_path / "out"
+    copies = _feed(tmp_path / "copies.jsonl", [("s1", stories.story), ("s2", stories.reprint)])
+    other = _feed(tmp_path / "other.jsonl", [("o1", stories.other), ("o2", "A note.")])
+    run_batch(BatchConfig(inputs=(str(copies),), out=out, options=plumbing, workers=0,
+                          progress=False))
+    assert read_derived(out, "duplicates").num_rows == 1
+    run_batch(BatchConfig(inputs=(str(other),), out=out, options=plumbing, workers=0,
+                          progress=False, force=True))  # the same shard name, part-000001
+    assert read_derived(out, "duplicates").num_rows == 0
+
+
 def test_a_malformed_alias_file_stops_the_run_before_any_work(
         tmp_path: Path, stories: Any, plumbing: Options) -> None:
     feed = _feed(tmp_path / "one.jsonl", [("s1", stories.story)])

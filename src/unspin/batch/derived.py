@@ -140,8 +140,11 @@ def derive_tables(*, articles: pa.Table | Iterable[pa.RecordBatch], actors: pa.T
             "duplicates": derive_duplicates(articles)}
 
 
-def _shards(out: Path) -> list[str]:
-    return sorted(p.name for p in (out / "shards").glob("part-*") if p.is_dir())
+def _shards(out: Path) -> list[list[str | int]]:
+    """The finished shards, each as its name and the size of its tables in bytes (a rerun
+    with --force reuses the names)."""
+    return [[p.name, sum(f.stat().st_size for f in sorted(p.glob("*.parquet")))]
+            for p in sorted((out / "shards").glob("part-*")) if p.is_dir()]
 
 
 def _alias_hash(path: Path | None) -> str | None:

@@ -96,6 +96,7 @@ class ShardStore:
         if force:
             if self.shards.exists():
                 shutil.rmtree(self.shards)
+            shutil.rmtree(self.out / "derived", ignore_errors=True)  # built from those shards
             (self.out / MANIFEST).unlink(missing_ok=True)
         elif self.out.is_dir() and any(self.out.iterdir()) and not (self.out / MANIFEST).exists():
             raise ConfigError(f"{self.out} is not empty and holds no {MANIFEST}; give an empty or "

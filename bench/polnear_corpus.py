@@ -12,7 +12,8 @@ resolvable person gets an identity of its own). Each name's canonical speaker is
 one name several types). Over every pair of judged names: precision = pairs merged that
 are one identity / pairs merged; recall = pairs merged that are one identity / pairs that
 are one identity. ``--to-judge FILE`` writes the names to judge (``identity`` empty): every
-speaker name whose last word is the last word of one of the 30 most-quoted people.
+speaker name whose last word is the last word of one of the 30 most-quoted people, and
+every one-word name equal to one of their first names.
 
 **Wire copies.** The crawl's ``wire`` field (metadata.tsv) marks wire stories. A wire
 story's text *meets* another article's when at least half of the shorter text's word
@@ -60,10 +61,15 @@ def _last(name: str) -> str:
 
 def to_judge(out: Path, path: Path, people: int = 30) -> int:
     """Write the names to judge: every speaker name whose last word is the last word of
-    one of the ``people`` most-quoted canonical people, with an empty ``identity``."""
+    one of the ``people`` most-quoted canonical people, and every one-word name equal to
+    one of their first names, with an empty ``identity``."""
     speakers = pq.read_table(out / "derived" / "speakers.parquet").to_pylist()
-    lasts = {_last(s["speaker"]) for s in [s for s in speakers if s["type"] == "person"][:people]}
-    names = sorted((n for n in _canon(out) if _last(n) in lasts), key=lambda n: (_last(n), n))
+    top = [s["speaker"] for s in speakers if s["type"] == "person"][:people]
+    lasts = {_last(s) for s in top}
+    firsts = {_WORD.findall(s.casefold())[0] for s in top if _WORD.findall(s)}
+    names = sorted((n for n in _canon(out) if _last(n) in lasts
+                    or (len(_WORD.findall(n)) == 1 and n.casefold() in firsts)),
+                   key=lambda n: (_last(n), n))
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["name", "identity"])

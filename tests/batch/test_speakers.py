@@ -54,6 +54,27 @@ def test_a_surname_shared_by_bearers_of_similar_weight_stays_apart() -> None:
                       "Clinton": "Clinton"}
 
 
+def test_a_first_name_alone_goes_to_its_dominant_bearer_unless_it_is_a_surname() -> None:
+    names = [("Hillary Clinton", "person", f"a{i}") for i in range(3)]
+    names += [("Hillary Mann", "person", "b1"), ("Hillary", "person", "c1"),
+              ("Bob Dole", "person", "d1"), ("Bob Casey", "person", "d2"), ("Bob", "person", "d3"),
+              ("Clinton", "person", "e1"), ("Clinton Portis", "person", "e2")]
+    merged = _merge(names)
+    assert merged["Hillary"] == "Hillary Clinton"
+    assert merged["Bob"] == "Bob"  # two Bobs of equal weight
+    assert merged["Clinton"] == "Hillary Clinton"  # three articles against Portis's one
+
+
+def test_a_single_word_weighs_first_and_last_names_together() -> None:
+    names = [("Donald Trump", "person", f"a{i}") for i in range(4)]
+    names += [("Ferrera Sent Donald", "person", "b1"), ("Donald", "person", "c1"),
+              ("John Kasich", "person", "d1"), ("John McCain", "person", "d2"),
+              ("Tom John", "person", "d3"), ("John", "person", "d4")]
+    merged = _merge(names)
+    assert merged["Donald"] == "Donald Trump"
+    assert merged["John"] == "John"
+
+
 def test_full_names_merge_on_first_and_last_word() -> None:
     merged = _merge([("Hillary Rodham Clinton", "person", "a1"),
                      ("Hillary Clinton", "person", "a2"), ("Hillary Clinton", "person", "a3")])

@@ -19,6 +19,9 @@ one article); this module merges them *across* articles, from the names alone:
    quoted in at least :data:`DOMINANCE` times as many articles as all the other full names
    with that surname together; otherwise the surname is ambiguous and stays a speaker of
    its own ("Trump" never merges into "Ivanka Trump" while "Donald Trump" is in the corpus).
+   A single word is tried as a first name too, in the same contest: "Hillary" goes to
+   "Hillary Clinton" when she dominates every full name with "Hillary" as its first or
+   last word.
 4. **The user's alias file wins** (CSV ``alias,canonical[,wikidata_id]``): a name whose
    key equals an alias's key, or a canonical's key, belongs to that canonical, whatever
    the automatic merge says; an automatic group whose canonical key equals a user
@@ -259,9 +262,14 @@ def _groups(names: list[tuple[str, str]], fixed: dict[tuple[str, str], str],
             by_surname[gkey[2]].append(gkey)
         elif gkey[0] == "user" and len(gkey[1].split()) >= 2:
             by_surname[gkey[1].split()[-1]].append(gkey)
-    for surname, members in surnames.items():
-        target = _dominant(by_surname.get(surname, []), full, articles)
-        full[target or ("person", surname)].extend(members)
+    by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for gkey in full:
+        if gkey[0] == "person" and len(gkey) == 4:
+            by_first[gkey[1]].append(gkey)
+    for word, members in surnames.items():  # a surname or a first name ("Hillary")
+        candidates = sorted({*by_surname.get(word, []), *by_first.get(word, [])})
+        target = _dominant(candidates, full, articles)
+        full[target or ("person", word)].extend(members)
     return [(k, sorted(m)) for k, m in sorted(full.items())]
 
 

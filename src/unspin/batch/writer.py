@@ -10,6 +10,7 @@ Layout::
           actors.parquet  …  removed.parquet
           failures.parquet
         part-000002/ …
+      derived/                   corpus-wide tables rebuilt after each run (unspin.batch.derived)
 
 A shard is written into a hidden ``.tmp-…`` folder, each file fsynced, then renamed into
 place with one ``os.replace``: a killed run leaves either the whole shard or none of it

@@ -199,3 +199,20 @@ def corrected_export(tmp_path: Path, annotated_report: Any) -> Path:
     path = tmp_path / "corrected.json"
     path.write_text(json.dumps([task]), encoding="utf-8")
     return path
+
+
+#: Debian's Chromium, which the browser tests drive (CI: ``apt-get install -y chromium``;
+#: never ``playwright install``, which downloads browsers).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """pytest-playwright's launch options, pointed at Debian's Chromium, headless."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent (apt-get install -y chromium)")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "headless": True,
+            "args": CHROMIUM_ARGS}

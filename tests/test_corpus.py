@@ -167,11 +167,12 @@ def test_csv_has_a_header_and_one_line_per_row(db: Corpus) -> None:
 
 def test_the_page_draws_each_question_as_inline_svg(db: Corpus) -> None:
     page = render_html(db)
-    # five questions, then three timelines for each outlet with dated articles (a4's outlet
+    # six questions, then three timelines for each outlet with dated articles (a4's outlet
     # has none, so it shows "None." three times)
-    assert page.count("<svg") == 5 + 3 * 2
+    assert page.count("<svg") == 6 + 3 * 2
     assert page.count('<p class="empty">None.</p>') == 3
-    for title in ("Filters", "Top speakers", "Speakers × narratives", "Outlets × techniques",
+    for title in ("Filters", "Top speakers", "Speakers × narratives", "Outlets",
+                  "Outlets × techniques",
                   "Narratives over time", "Outlets over time", "Failures"):
         assert f"<h2>{title}</h2>" in page
 

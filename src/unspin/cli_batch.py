@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 from enum import StrEnum
@@ -126,9 +127,17 @@ def corpus(
                              "into the original).")] = False,
     aliases: Annotated[Path | None, typer.Option(
         help="CSV alias,canonical[,wikidata_id] that overrides the automatic speaker merge.")] = None,
+    site: Annotated[Path | None, typer.Option(
+        help="Write the page as a folder where every count links to its articles and each "
+             "article to its report (index.html, counts/, articles/).")] = None,
+    per_count: Annotated[int, typer.Option(
+        min=1, help="With --site: articles listed per count (the page says how many more).")] = 100,
+    behind: Annotated[list[str] | None, typer.Option(
+        help="List the articles behind a count instead: KEY=VALUE, repeatable, KEY one of "
+             "speaker, narrative, technique, outlet, month, week, has (csv or json).")] = None,
 ) -> None:
-    """Speakers, narratives, outlets and techniques across a batch output: an HTML page,
-    CSV or JSON."""
+    """Speakers, narratives, outlets and techniques across a batch output: an HTML page
+    (or a linked folder of pages with --site), CSV or JSON."""
     from unspin import corpus as corpus_mod
 
     if query is not None and query not in corpus_mod.QUERIES:
@@ -145,9 +154,35 @@ def corpus(
                                  outlets=outlets, speakers=_split(speaker))
     names = [query] if query else list(corpus_mod.QUERIES)
     per: corpus_mod.Period = "week" if period is PeriodChoice.week else "month"
+    drill: dict[str, str] = {}
+    for item in behind or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--behind takes KEY=VALUE, not {item!r}")
+        drill[key.strip()] = value
+    if behind and (site is not None or query is not None):
+        raise ConfigError("--behind lists the articles behind one count; it takes no --site "
+                          "or --query")
     with corpus_mod.Corpus(results, filters=filters, all_copies=all_copies,
                            aliases=aliases) as db:
-        if format is CorpusFormat.html:
+        if site is not None:
+            from unspin.corpus_site import write_site
+
+            result = write_site(db, site, top=top, period=per, compare=pair,
+                                per_count=per_count)
+            typer.echo(f"wrote {site / 'index.html'}: {result.counts} count pages, "
+                       f"{result.articles} article pages", err=True)
+            return
+        if behind:
+            total, rows = db.articles_behind(drill, limit=2**62)
+            if format is CorpusFormat.json:
+                text = json.dumps({"behind": drill, "articles": total, "rows": rows},
+                                  indent=2, ensure_ascii=False) + "\n"
+            elif format is CorpusFormat.csv:
+                text = corpus_mod.rows_to_csv(rows, ["id", "title", "outlet", "published", "input"])
+            else:
+                raise ConfigError("--behind writes csv or json (--format csv|json)")
+        elif format is CorpusFormat.html:
             text = corpus_mod.render_html(db, top=top, period=per, compare=pair)
         elif format is CorpusFormat.json:
             text = corpus_mod.to_json(db, names, top=top, period=per)

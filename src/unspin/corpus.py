@@ -54,6 +54,7 @@ import datetime as dt
 import html
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -63,12 +64,14 @@ from unspin.batch.tables import TABLES
 from unspin.errors import ConfigError, InputError
 
 __all__ = [
+    "BEHIND_KEYS",
     "PERIODS",
     "QUERIES",
     "Corpus",
     "Filters",
     "cli_equivalent",
     "render_html",
+    "rows_to_csv",
     "to_csv",
     "to_json",
 ]
@@ -86,6 +89,11 @@ _QUOTED = """
 
 #: A timeline period.
 Period = Literal["week", "month"]
+#: What a count on the page breaks down into (``BEHIND_KEYS``, or ``{"failures": ""}`` with
+#: ``stage``/``code``, or ``{"copies": ""}``); a :data:`Link` turns it into an href.
+Drill = dict[str, str]
+#: Given the drill-down of a count, the href of the page listing what is behind it.
+Link = Callable[[Drill], str]
 #: The timeline periods.
 PERIODS: tuple[str, ...] = ("week", "month")
 
@@ -252,6 +260,45 @@ QUERIES: dict[str, str] = {
         FROM failures GROUP BY stage, code ORDER BY records DESC, stage, code LIMIT $top
     """,
 }
+
+
+#: What a count can be broken down into, as :meth:`Corpus.articles_behind` keys: a
+#: canonical speaker quoted in the article, a narrative or technique found in it, its
+#: outlet, its month (``YYYY-MM``) or ISO week (its Monday, ``YYYY-MM-DD``), or ``has`` a
+#: layer at all (``quotes``, ``techniques``, ``narratives``).
+BEHIND_KEYS: tuple[str, ...] = ("speaker", "narrative", "technique", "outlet", "month", "week",
+                                "has")
+_HAS = ("quotes", "techniques", "narratives")
+
+
+def _behind_where(keys: dict[str, str]) -> tuple[str, list[Any]]:
+    """The WHERE clause (over ``articles a``) and its parameters for ``keys``."""
+    unknown = sorted(set(keys) - set(BEHIND_KEYS))
+    if unknown:
+        raise ConfigError(f"cannot break a count down by {', '.join(unknown)}; use "
+                          f"{', '.join(BEHIND_KEYS)}")
+    where: list[str] = ["TRUE"]
+    params: list[Any] = []
+    for key, value in sorted(keys.items()):
+        if key == "speaker":
+            where.append("a.id IN (SELECT article_id FROM (" + _QUOTED + ") WHERE speaker = ?)")
+        elif key == "narrative":
+            where.append("a.id IN (SELECT article_id FROM narratives WHERE narrative = ?)")
+        elif key == "technique":
+            where.append("a.id IN (SELECT article_id FROM techniques WHERE technique = ?)")
+        elif key == "outlet":
+            where.append(_OUTLET + " = ?")
+        elif key in ("month", "week"):
+            fmt = "%Y-%m" if key == "month" else "%Y-%m-%d"
+            where.append(f"strftime(date_trunc('{key}', TRY_CAST(a.source_published AS DATE)), "
+                         f"'{fmt}') = ?")
+        else:
+            if value not in _HAS:
+                raise ConfigError(f"has={value!r}: choose one of {', '.join(_HAS)}")
+            where.append(f"a.id IN (SELECT article_id FROM {value})")
+            continue
+        params.append(value)
+    return " AND ".join(where), params
 
 
 @dataclass(frozen=True)
@@ -437,6 +484,51 @@ class Corpus:
         return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in rows]
 
 
+    def articles_behind(self, keys: dict[str, str], *, limit: int = 100
+                        ) -> tuple[int, list[dict[str, Any]]]:
+        """The articles behind one count: how many there are, and the first ``limit`` of
+        them (id, title, outlet, date; newest first) — under this corpus's filters and
+        copy folding, so the numbers match the page's."""
+        where, params = _behind_where(keys)
+        (total,) = self.con.execute(f"SELECT count(*) FROM articles a WHERE {where}",
+                                    params).fetchone() or (0,)
+        cur = self.con.execute(
+            "SELECT a.id, a.source_title AS title, " + _OUTLET + " AS outlet, "
+            "TRY_CAST(a.source_published AS DATE) AS published, a.input "
+            f"FROM articles a WHERE {where} "
+            "ORDER BY published DESC NULLS LAST, a.id LIMIT ?", [*params, limit])
+        cols = [d[0] for d in cur.description]
+        return int(total), [{c: _plain(v) for c, v in zip(cols, row, strict=True)}
+                            for row in cur.fetchall()]
+
+    def failures_behind(self, *, stage: str | None = None, code: str | None = None,
+                        limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
+        """The failed records behind a failure count (all, or one stage and code)."""
+        where, params = ["TRUE"], []
+        for column, value in (("stage", stage), ("code", code)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        clause = " AND ".join(where)
+        (total,) = self.con.execute(f"SELECT count(*) FROM failures WHERE {clause}",
+                                    params).fetchone() or (0,)
+        cur = self.con.execute(f"SELECT id, source, stage, code, type, message FROM failures "
+                               f"WHERE {clause} ORDER BY id LIMIT ?", [*params, limit])
+        cols = [d[0] for d in cur.description]
+        return int(total), [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def copies(self, *, limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
+        """The near-duplicate copies folded into their originals (under the filters)."""
+        sql = ("FROM duplicates d JOIN filtered_all c ON c.id = d.article_id "
+               "JOIN articles_all o ON o.id = d.duplicate_of")
+        (total,) = self.con.execute(f"SELECT count(*) {sql}").fetchone() or (0,)
+        cur = self.con.execute(
+            "SELECT d.article_id AS id, c.source_title AS title, d.duplicate_of, "
+            "o.source_title AS original_title, round(d.similarity, 3) AS similarity "
+            f"{sql} ORDER BY d.similarity DESC, d.article_id LIMIT ?", [limit])
+        cols = [d[0] for d in cur.description]
+        return int(total), [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
 def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
@@ -452,11 +544,16 @@ def to_json(db: Corpus, names: list[str], *, top: int = 20, period: Period = "mo
 def to_csv(db: Corpus, name: str, *, top: int = 20, period: Period = "month") -> str:
     """Query ``name`` as CSV with a header (a list cell, e.g. aliases, joined by "; ")."""
     cols, rows = db.run(name, top=top, period=period)
+    return rows_to_csv([dict(zip(cols, row, strict=True)) for row in rows], cols)
+
+
+def rows_to_csv(rows: list[dict[str, Any]], cols: list[str]) -> str:
+    """Rows as CSV with a header of ``cols`` (a list cell joined by "; ")."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(cols)
-    writer.writerows(["; ".join(map(str, v)) if isinstance(v, list) else _plain(v) for v in row]
-                     for row in rows)
+    writer.writerows(["; ".join(map(str, v)) if isinstance(v, list) else _plain(v)
+                      for v in (r.get(c) for c in cols)] for r in rows)
     return buf.getvalue()
 
 
@@ -474,8 +571,14 @@ def _trim(label: str, n: int = 38) -> str:
     return label if len(label) <= n else label[: n - 1] + "…"
 
 
-def bar_chart(labels: list[str], values: list[float], *, title: str) -> str:
-    """Horizontal bars, one per label (inline SVG)."""
+def _a(href: str | None, inner: str) -> str:
+    """``inner`` inside a link to ``href`` (SVG or HTML alike), or as it is."""
+    return f'<a href="{_e(href)}">{inner}</a>' if href else inner
+
+
+def bar_chart(labels: list[str], values: list[float], *, title: str,
+              hrefs: list[str | None] | None = None) -> str:
+    """Horizontal bars, one per label (inline SVG); ``hrefs`` links each bar."""
     if not labels:
         return ""
     width, left, bar, gap = 640, 230, 18, 6
@@ -486,17 +589,19 @@ def bar_chart(labels: list[str], values: list[float], *, title: str) -> str:
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = 5 + i * (bar + gap)
         w = (width - left - 60) * value / top
-        parts.append(f'<text x="{left - 8}" y="{y + 13}" text-anchor="end">{_e(_trim(label, 34))}'
-                     f'<title>{_e(label)}</title></text>'
-                     f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar}" fill="{_PALETTE[0]}"/>'
-                     f'<text x="{left + w + 5:.1f}" y="{y + 13}">{_e(_num(value))}</text>')
+        parts.append(_a(hrefs[i] if hrefs else None,
+                        f'<text x="{left - 8}" y="{y + 13}" text-anchor="end">{_e(_trim(label, 34))}'
+                        f'<title>{_e(label)}</title></text>'
+                        f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar}" fill="{_PALETTE[0]}"/>'
+                        f'<text x="{left + w + 5:.1f}" y="{y + 13}">{_e(_num(value))}</text>'))
     parts.append("</svg>")
     return "".join(parts)
 
 
 def heatmap(rows: list[str], cols: list[str], values: dict[tuple[str, str], float], *,
-            title: str) -> str:
-    """A grid of cells shaded by value (inline SVG); column labels are slanted."""
+            title: str, hrefs: dict[tuple[str, str], str] | None = None) -> str:
+    """A grid of cells shaded by value (inline SVG); column labels are slanted; ``hrefs``
+    links each non-empty cell."""
     if not rows or not cols:
         return ""
     cell, left, head = 34, 230, 170
@@ -515,19 +620,21 @@ def heatmap(rows: list[str], cols: list[str], values: dict[tuple[str, str], floa
         for j, col in enumerate(cols):
             v = values.get((row, col), 0)
             opacity = 0.08 + 0.92 * v / top if v else 0.03
-            parts.append(f'<rect x="{left + j * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
-                         f'fill="{_PALETTE[0]}" fill-opacity="{opacity:.2f}">'
-                         f'<title>{_e(row)} × {_e(col)}: {_e(_num(v))}</title></rect>')
+            square = (f'<rect x="{left + j * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
+                      f'fill="{_PALETTE[0]}" fill-opacity="{opacity:.2f}">'
+                      f'<title>{_e(row)} × {_e(col)}: {_e(_num(v))}</title></rect>')
             if v:
-                parts.append(f'<text x="{left + j * cell + cell / 2 - 1:.1f}" y="{y + cell / 2 + 3:.1f}" '
-                             f'text-anchor="middle" class="{"on" if v / top > 0.55 else ""}">'
-                             f'{_e(_num(v))}</text>')
+                square += (f'<text x="{left + j * cell + cell / 2 - 1:.1f}" y="{y + cell / 2 + 3:.1f}" '
+                           f'text-anchor="middle" class="{"on" if v / top > 0.55 else ""}">'
+                           f'{_e(_num(v))}</text>')
+            parts.append(_a((hrefs or {}).get((row, col)) if v else None, square))
     parts.append("</svg>")
     return "".join(parts)
 
 
 def line_chart(xs: list[str], series: dict[str, dict[str, float]], *, title: str,
-               y_max: float | None = None, max_labels: int = 8) -> str:
+               y_max: float | None = None, max_labels: int = 8,
+               hrefs: dict[tuple[str, str], str] | None = None) -> str:
     """One line per series over the ordered x labels (inline SVG), with a legend; ``y_max``
     fixes the scale (charts set side by side share one); at most about ``max_labels``
     x labels are written."""
@@ -556,7 +663,12 @@ def line_chart(xs: list[str], series: dict[str, dict[str, float]], *, title: str
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2">'
                      f'<title>{_e(name)}</title></polyline>')
-        parts.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>' for x, y in coords)
+        for x_label, (cx, cy) in zip(xs, coords, strict=True):
+            dot = (f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="{color}">'
+                   f'<title>{_e(name)}, {_e(x_label)}: {_e(_num(points.get(x_label, 0)))}</title>'
+                   '</circle>')
+            parts.append(_a((hrefs or {}).get((name, x_label)) if points.get(x_label) else None,
+                            dot))
         ly = height + 18 * k
         parts.append(f'<rect x="{left}" y="{ly - 9}" width="10" height="10" fill="{color}"/>'
                      f'<text x="{left + 16}" y="{ly}">{_e(_trim(name, 80))}</text>')
@@ -568,12 +680,21 @@ def _num(v: float) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def _table(rows: list[dict[str, Any]], limit: int = 50) -> str:
+def _table(rows: list[dict[str, Any]], limit: int = 50,
+           link: Callable[[dict[str, Any]], str | None] | None = None) -> str:
+    """Rows as a table; ``link(row)`` links the row's counts to what is behind them."""
     if not rows:
         return '<p class="empty">No rows.</p>'
     cols = list(rows[0])
     head = "".join(f"<th>{_e(c)}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{_e('' if r[c] is None else r[c])}</td>" for c in cols)
+
+    def cell(r: dict[str, Any], c: str, href: str | None) -> str:
+        v = r[c]
+        text = _e("" if v is None else v)
+        is_count = isinstance(v, int | float) and not isinstance(v, bool)
+        return f"<td>{_a(href, text) if is_count else text}</td>"
+
+    body = "".join("<tr>" + "".join(cell(r, c, link(r) if link else None) for c in cols)
                    + "</tr>" for r in rows[:limit])
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -615,10 +736,12 @@ code{background:#f0f2f5;padding:1px 4px;border-radius:3px;font-size:12px}
 
 
 def _section(title: str, note: str, chart: str, rows: list[dict[str, Any]], empty: str,
-             extra: str = "") -> str:
+             extra: str = "", link: Callable[[dict[str, Any]], str | None] | None = None,
+             id: str = "") -> str:
     inner = chart or f'<p class="empty">{_e(empty)}</p>'
-    return (f"<section><h2>{_e(title)}</h2><p class=\"note\">{_e(note)}</p>{inner}"
-            f"<details><summary>Table</summary>{_table(rows)}</details>{extra}</section>")
+    return (f"<section{f' id={chr(34)}{id}{chr(34)}' if id else ''}><h2>{_e(title)}</h2>"
+            f"<p class=\"note\">{_e(note)}</p>{inner}"
+            f"<details><summary>Table</summary>{_table(rows, link=link)}</details>{extra}</section>")
 
 
 def cli_equivalent(db: Corpus, *, period: Period = "month",
@@ -697,7 +820,7 @@ def _timeline_series(rows: list[dict[str, Any]], outlet: str, key: str, value: s
 
 
 def _outlets_over_time(db: Corpus, outlets: list[str], *, period: Period, top: int,
-                       compare: bool) -> str:
+                       compare: bool, link: Link | None = None) -> str:
     views = [
         ("outlet_techniques_over_time", "technique", "spans_per_article",
          "technique spans per article"),
@@ -713,25 +836,38 @@ def _outlets_over_time(db: Corpus, outlets: list[str], *, period: Period, top: i
         for name, key, value, what in views:
             rows = data[name]
             y_max = max((r[value] for r in rows), default=0) or None
-            chart = line_chart(xs, _timeline_series(rows, outlet, key, value, 5),
-                               title=f"{outlet}: {what}", y_max=y_max, max_labels=5)
+            series = _timeline_series(rows, outlet, key, value, 5)
+            hrefs = ({(k, x): link({"outlet": outlet, key: k, period: x})
+                      for k, points in series.items() for x in points} if link else None)
+            chart = line_chart(xs, series, title=f"{outlet}: {what}", y_max=y_max,
+                               max_labels=5, hrefs=hrefs)
             charts.append(f"<h3>{_e(what)}</h3>" + (chart or '<p class="empty">None.</p>'))
         cols.append(f'<div class="col"><h3 class="outlet">{_e(outlet)}</h3>{"".join(charts)}</div>')
     note = (f"Per {period}, for {'the two outlets compared' if compare else 'each outlet'} "
             "(the five most frequent techniques, narratives and speakers; one scale per row, "
             "shared by the outlets).")
-    tables = "".join(f"<details><summary>{_e(name)}</summary>{_table(data[name], 200)}</details>"
-                     for name, *_ in views)
+    def row_link(key: str) -> Callable[[dict[str, Any]], str | None] | None:
+        if link is None:
+            return None
+        return lambda r: link({"outlet": r["outlet"], key: r[key], period: r["period"]})
+
+    tables = "".join(f"<details><summary>{_e(name)}</summary>"
+                     f"{_table(data[name], 200, link=row_link(key))}</details>"
+                     for name, key, *_ in views)
     body = f'<div class="pair">{"".join(cols)}</div>' if cols else '<p class="empty">No dated articles.</p>'
     return (f"<section><h2>Outlets over time</h2><p class=\"note\">{_e(note)}</p>{body}"
             f"{tables}</section>")
 
 
 def render_html(db: Corpus, *, top: int = 20, period: Period = "month",
-                compare: tuple[str, str] | None = None) -> str:
+                compare: tuple[str, str] | None = None, link: Link | None = None) -> str:
     """The corpus page: summary cards, the applied filters (and the flags that change
     them), then one chart and its table per question, and the outlets over time (the two
-    ``compare`` outlets side by side, else the largest outlets)."""
+    ``compare`` outlets side by side, else the largest outlets).
+
+    With ``link`` (what :func:`unspin.corpus_site.write_site` passes), every count — a card,
+    a bar, a heatmap cell, a point on a timeline, a number in a table — links to the page
+    ``link`` names for its drill-down (:data:`Drill`)."""
     summary = db.query("summary")[0]
     speakers = db.query("top_speakers", top=top)
     aliases = db.query("speaker_aliases", top=top)
@@ -742,21 +878,42 @@ def render_html(db: Corpus, *, top: int = 20, period: Period = "month",
     fails = db.query("failures_by_code", top=top)
     shown = list(compare) if compare else [o["outlet"] for o in outlets[:6]]
 
-    cards = "".join(f'<div class="card"><b>{_e("–" if v is None else v)}</b><span>{_e(k.replace("_", " "))}</span></div>'
-                    for k, v in summary.items())
+    card_drill: dict[str, Drill] = {
+        "articles": {}, "failures": {"failures": ""}, "quotes": {"has": "quotes"},
+        "techniques": {"has": "techniques"}, "narratives": {"has": "narratives"},
+        "copies_folded": {"copies": ""}}
+    card_anchor = {"outlets": "#outlets", "speakers": "#speakers"}
+
+    def card(k: str, v: Any) -> str:
+        number = _e("–" if v is None else v)
+        href = (link(card_drill[k]) if k in card_drill else card_anchor.get(k)) if link else None
+        return (f'<div class="card"><b>{_a(href if v else None, number)}</b>'
+                f'<span>{_e(k.replace("_", " "))}</span></div>')
+
+    def drill(*keys: str) -> Callable[[dict[str, Any]], str | None] | None:
+        return (lambda r: link({k: str(r[k]) for k in keys})) if link else None
+
+    cards = "".join(card(k, v) for k, v in summary.items())
     sp_chart = bar_chart([r["speaker"] for r in speakers], [r["quotes"] for r in speakers],
-                         title="quotes per speaker")
+                         title="quotes per speaker",
+                         hrefs=[link({"speaker": r["speaker"]}) for r in speakers] if link else None)
     rows, cols, cells = _pivot(sn, "speaker", "narrative", "articles")
-    sn_chart = heatmap(rows, cols, cells, title="speaker × narrative")
+    sn_chart = heatmap(rows, cols, cells, title="speaker × narrative", hrefs={
+        key: link({"speaker": key[0], "narrative": key[1]}) for key in cells} if link else None)
     rows, cols, cells = _pivot(ot, "outlet", "technique", "spans_per_article")
-    ot_chart = heatmap(rows, cols, cells, title="outlet × technique")
+    ot_chart = heatmap(rows, cols, cells, title="outlet × technique", hrefs={
+        key: link({"outlet": key[0], "technique": key[1]}) for key in cells} if link else None)
     months = sorted({r["month"] for r in nt})
     series: dict[str, dict[str, float]] = {}
     for r in nt:
         series.setdefault(r["narrative"], {})[r["month"]] = r["share"]
-    nt_chart = line_chart(months, series, title="narratives over time")
+    nt_chart = line_chart(months, series, title="narratives over time", hrefs={
+        (n, m): link({"narrative": n, "month": m}) for n, ps in series.items() for m in ps}
+        if link else None)
     fail_chart = bar_chart([f'{r["stage"]} {r["code"]}' for r in fails],
-                           [r["records"] for r in fails], title="failures by stage and code")
+                           [r["records"] for r in fails], title="failures by stage and code",
+                           hrefs=[link({"failures": "", "stage": r["stage"], "code": r["code"]})
+                                  for r in fails] if link else None)
     alias_rows = [{**r, "aliases": "; ".join(r["aliases"])} for r in aliases]
     sections = [
         _filters_section(db, summary, outlets, speakers, period=period, compare=compare),
@@ -764,18 +921,31 @@ def render_html(db: Corpus, *, top: int = 20, period: Period = "month",
                  "articles: \u201cMr. Trump\u201d = \u201cDonald J. Trump\u201d), with the "
                  "articles and outlets they are quoted in.", sp_chart, speakers, "No quotes "
                  "with a resolved speaker yet (the quotes and actors stages fill this).",
-                 f"<details><summary>Merged names</summary>{_table(alias_rows)}</details>"),
+                 f"<details><summary>Merged names</summary>{_table(alias_rows, link=drill('speaker'))}"
+                 "</details>", link=drill("speaker"), id="speakers"),
         _section("Speakers × narratives", "Articles where the speaker is quoted and the narrative "
                  "is detected; the table's 'voiced' counts narrative evidence in the speaker's own "
-                 "voice.", sn_chart, sn, "No speaker co-occurs with a detected narrative yet."),
+                 "voice.", sn_chart, sn, "No speaker co-occurs with a detected narrative yet.",
+                 link=drill("speaker", "narrative")),
+        _section("Outlets", "Articles per outlet (each story once unless --all-copies; "
+                 "'copies' counts the copies of other outlets' stories it carries).",
+                 bar_chart([r["outlet"] for r in outlets[:top]],
+                           [r["articles"] for r in outlets[:top]], title="articles per outlet",
+                           hrefs=[link({"outlet": r["outlet"]}) for r in outlets[:top]]
+                           if link else None),
+                 outlets, "No articles.", link=drill("outlet"), id="outlets"),
         _section("Outlets × techniques", "Persuasion-technique spans per article, by outlet "
-                 "(the largest outlets).", ot_chart, ot, "No technique spans yet."),
+                 "(the largest outlets).", ot_chart, ot, "No technique spans yet.",
+                 link=drill("outlet", "technique")),
         _section("Narratives over time", "Share of each month's articles carrying the narrative "
                  "(the six most frequent narratives).", nt_chart, nt,
-                 "No dated articles with narratives yet."),
-        _outlets_over_time(db, shown, period=period, top=top, compare=compare is not None),
+                 "No dated articles with narratives yet.", link=drill("narrative", "month")),
+        _outlets_over_time(db, shown, period=period, top=top, compare=compare is not None,
+                           link=link),
         _section("Failures", "Records that could not be analysed, by stage and error code.",
-                 fail_chart, fails, "No failures."),
+                 fail_chart, fails, "No failures.",
+                 link=(lambda r: link({"failures": "", "stage": r["stage"], "code": r["code"]}))
+                 if link else None),
     ]
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

@@ -2,32 +2,18 @@
 
 Skips (with the reason) where /usr/bin/chromium is absent; CI installs it with
 ``apt-get install -y chromium``. Never ``playwright install`` (that downloads browsers).
+The launch options are the root conftest's ``browser_type_launch_args``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 pytest.importorskip("playwright", reason="playwright is not installed")
 
 from playwright.sync_api import Dialog, FrameLocator, Page, expect
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage"]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """pytest-playwright's launch options, pointed at Debian's Chromium, headless."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent (apt-get install -y chromium)")
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "headless": True,
-            "args": CHROMIUM_ARGS}
 
 
 def analyse(page: Page, base: str, text: str) -> FrameLocator:

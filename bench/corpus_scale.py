@@ -779,6 +779,9 @@ def time_target(out: Path, name: str, repeat: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     db = Corpus(out)
     open_s = time.perf_counter() - t0
+    threads, memory_limit = db.con.execute(
+        "SELECT current_setting('threads'), current_setting('memory_limit')").fetchone() or (0, "")
+    rss_before = _rss_mb("VmRSS:")
     action = _action(name)
     times, size = [], 0
     try:
@@ -789,8 +792,34 @@ def time_target(out: Path, name: str, repeat: int) -> dict[str, Any]:
     finally:
         db.close()
     return {"target": name, "seconds": times, "median_s": statistics.median(times),
-            "min_s": min(times), "result": size, "open_s": open_s,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "min_s": min(times), "result": size, "open_s": open_s, "rss_before_mb": rss_before,
+            "peak_rss_mb": _rss_mb("VmHWM:"),
+            "duckdb_threads": threads, "duckdb_memory_limit": memory_limit}
+
+
+def _rss_mb(field: str = "VmRSS:") -> float:
+    """The resident set now (``VmRSS``) or its peak (``VmHWM``) in MB, from Linux ``/proc``.
+
+    Not ``getrusage``: its ``ru_maxrss`` survives ``exec``, so a child started by
+    ``subprocess`` reports the parent's peak when that is higher. Elsewhere: ``ru_maxrss``.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def time_in_child(out: Path, name: str, repeat: int) -> dict[str, Any]:
@@ -823,16 +852,18 @@ def measure(out: Path, articles: int, *, seed: int, shard_size: int, repeat: int
 
 def markdown(big: dict[str, Any], small: dict[str, Any], repeat: int) -> str:
     nb, ns = big["articles"], small["articles"]
-    lines = [f"| target | {nb:,}: median s | min s | peak RSS MB | {ns:,}: median s | min s | "
-             f"peak RSS MB | × (median {nb // max(ns, 1):,}× articles) | result size |",
+    lines = [f"| target | {nb:,}: median s | min s | RSS MB (open → peak) | {ns:,}: median s | "
+             f"min s | RSS MB (open → peak) | × median ({nb // max(ns, 1):,}× the articles) | "
+             "result (rows or characters) |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     by_small = {r["target"]: r for r in small["targets"]}
     for r in big["targets"]:
         s = by_small.get(r["target"], {})
         ratio = r["median_s"] / s["median_s"] if s.get("median_s") else float("nan")
         lines.append(f"| {r['target']} | {r['median_s']:.3f} | {r['min_s']:.3f} | "
-                     f"{r['peak_rss_mb']:.0f} | {s.get('median_s', float('nan')):.3f} | "
-                     f"{s.get('min_s', float('nan')):.3f} | {s.get('peak_rss_mb', 0):.0f} | "
+                     f"{r['rss_before_mb']:.0f} → {r['peak_rss_mb']:.0f} | "
+                     f"{s.get('median_s', float('nan')):.3f} | {s.get('min_s', float('nan')):.3f} | "
+                     f"{s.get('rss_before_mb', 0):.0f} → {s.get('peak_rss_mb', 0):.0f} | "
                      f"{ratio:.1f} | {r['result']:,} |")
     lines += ["", "| set | articles | shards | generate wall s (CPU s) | on disk MB | KB / article "
                   "| load avg (before, after timing) | rows |",
@@ -843,8 +874,11 @@ def markdown(big: dict[str, Any], small: dict[str, Any], repeat: int) -> str:
                      f"{m['generate']['wall_s']:.1f} ({m['generate']['cpu_s']:.1f}) | "
                      f"{m['bytes'] / 1e6:.1f} | {m['bytes'] / 1e3 / m['articles']:.2f} | "
                      f"{m['load_before']:.2f}, {m['load_after']:.2f} | {rows} |")
-    lines.append(f"\nEach target: {repeat} runs in one fresh process (Corpus opened once); "
-                 "peak RSS is that process's.")
+    t = big["targets"][0]
+    lines.append(f"\nEach target: {repeat} runs in one fresh process (Corpus opened once; "
+                 f"DuckDB threads {t['duckdb_threads']}, memory limit "
+                 f"{t['duckdb_memory_limit']}); RSS at open (Python, pyarrow, DuckDB loaded) "
+                 "and the process's peak.")
     return "\n".join(lines) + "\n"
 
 
@@ -883,7 +917,8 @@ def main(argv: list[str] | None = None) -> int:
 
     report = {"started": started, "command": " ".join(["python", "bench/corpus_scale.py",
                                                        *(argv or sys.argv[1:])]),
-              "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+              "machine": {"cpus": os.cpu_count(), "cpu": _cpu_model(),
+                          "python": platform.python_version(),
                           "duckdb": duckdb.__version__, "pyarrow": pa.__version__,
                           "platform": platform.platform()},
               "seed": args.seed, "repeat": args.repeat, **sets}

@@ -178,6 +178,8 @@ def _model_meta(stage: str) -> dict[str, Any]:
 def make_pools(seed: int, *, people: int = 40_000, orgs: int = 6_000, places: int = 1_500,
                groups: int = 500, outlets: int = 400, vocabulary: int = 20_000,
                sentences: int = 60_000) -> Pools:
+    """The pools for ``seed``; ``orgs`` and ``outlets`` are draws, fewer remain distinct
+    (2,930 organisations and 394 outlets for seed 0)."""
     rng = np.random.default_rng([seed, 1])
     # people: (first, surname) pairs, surnames shared across people as in a real crawl
     surnames = np.array([a + b + c for a in _SUR_A for b in _SUR_B for c in _SUR_C])
@@ -269,6 +271,10 @@ def make_pools(seed: int, *, people: int = 40_000, orgs: int = 6_000, places: in
 # --------------------------------------------------------------------------- arrays
 
 
+#: Columns and tables the last generation had no rule for (printed on stderr).
+_UNFILLED: set[str] = set()
+
+
 def _zero(tp: pa.DataType, n: int) -> pa.Array:
     """A required column the generator has no rule for: the type's zero."""
     if pa.types.is_string(tp):
@@ -282,6 +288,8 @@ def _zero(tp: pa.DataType, n: int) -> pa.Array:
 
 def _fill(fields: list[pa.Field], n: int,
           values: dict[str, Any], where: str) -> list[pa.Array]:
+    """One array per field, in the fields' order: the generated one (cast to the field's type
+    where it differs), else nulls, or the type's zero for a required field."""
     out = []
     for f in fields:
         v = values.pop(f.name, None)
@@ -289,18 +297,14 @@ def _fill(fields: list[pa.Field], n: int,
             out.append(_zero(f.type, n) if not f.nullable else pa.nulls(n, f.type))
             _UNFILLED.add(f"{where}.{f.name}")
             continue
-        arr = v if isinstance(v, pa.Array) else pa.array(v)
+        if isinstance(v, dict):  # a struct column, from its children
+            out.append(_struct(f.type, n, v, f"{where}.{f.name}"))
+            continue
+        arr = v if isinstance(v, pa.Array | pa.ChunkedArray) else pa.array(v)
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
-        if pa.types.is_struct(f.type) and isinstance(v, dict):
-            arr = _struct(f.type, n, v, f"{where}.{f.name}")
-        elif arr.type != f.type:
-            arr = arr.cast(f.type)
-        out.append(arr)
+        out.append(arr if arr.type == f.type else arr.cast(f.type))
     return out
-
-
-_UNFILLED: set[str] = set()
 
 
 def _struct(tp: pa.DataType, n: int, values: dict[str, Any], where: str) -> pa.Array:
@@ -516,9 +520,6 @@ def shard_tables(pools: Pools, seed: int, shard: int, start: int, n: int) -> dic
     p_narr = np.where(dom < 2, rng.beta(5, 2, n), rng.beta(1, 6, n)).round(4)
     n_count = np.where(dom < 2, rng.poisson(1.5, n), 0).astype(np.int64)
     n_art = _owner(n_count)
-    n_label: list[pa.Array] = []
-    n_nar: list[pa.Array] = []
-    n_sub: list[pa.Array] = []
     n_dom = dom[n_art]
     n_code = np.zeros(len(n_art), np.int64)
     for d, domain in enumerate(("war", "climate")):
@@ -533,11 +534,14 @@ def shard_tables(pools: Pools, seed: int, shard: int, start: int, n: int) -> dic
         keep[np.sort(first_pos)] = True
     n_art, n_code = n_art[keep], n_code[keep]
     n_count = np.bincount(n_art, minlength=n).astype(np.int64)
-    for arr_out, source in ((n_label, pools.sub_labels), (n_nar, pools.sub_narrative),
-                            (n_sub, pools.sub_short)):
+
+    def by_code(source: dict[str, pa.Array]) -> pa.Array:
+        """The value of each narrative row (code: war index, or 1000 + climate index)."""
         both = pa.concat_arrays([source["war"], source["climate"]])
-        idx = np.where(n_code >= 1000, n_code - 1000 + len(source["war"]), n_code)
-        arr_out.append(both.take(pa.array(idx)))
+        return both.take(pa.array(np.where(n_code >= 1000, n_code - 1000 + len(source["war"]),
+                                           n_code)))
+
+    n_label = by_code(pools.sub_labels)
     e_count = rng.integers(1, 3, len(n_art)).astype(np.int64)
     e_art = np.repeat(n_art, e_count)
     e_q, e_actor = voices_for(e_art, 0.25)
@@ -676,7 +680,8 @@ def shard_tables(pools: Pools, seed: int, shard: int, start: int, n: int) -> dic
             **voice_columns(t_q, t_actor, "voice_")}),
         "narratives": _table("narratives", len(n_art), {
             "article_id": ids.take(pa.array(n_art)), "index": _within(n_count),
-            "label": n_label[0], "narrative": n_nar[0], "subnarrative": n_sub[0],
+            "label": n_label, "narrative": by_code(pools.sub_narrative),
+            "subnarrative": by_code(pools.sub_short),
             "score": (p_narr[n_art] * rng.uniform(0.3, 1.0, len(n_art))).round(4),
             "evidence": _list_of(SCHEMAS["narratives"].field("evidence").type, _offsets(e_count),
                                  {"start": e_start, "end": e_end,
@@ -703,7 +708,7 @@ def shard_tables(pools: Pools, seed: int, shard: int, start: int, n: int) -> dic
                                                   pools.techniques.take(pa.array(vt_code)),
                                                   pa.array(vt_n)),
             "narratives": _list_of(pa.list_(pa.string()), vn_off,
-                                   n_label[0].take(pa.array(n_glob)), "v.narratives"),
+                                   n_label.take(pa.array(n_glob)), "v.narratives"),
             "roles": _list_of(pa.list_(pa.string()), vr_off,
                               pools.role_label.take(pa.array(vr_code)), "v.roles")}),
         "failures": _table("failures", f_n, failures),

@@ -1,6 +1,9 @@
-"""Make docs/screenshot.png: the HTML report of examples/sample.txt, as Chromium shows it.
+"""Make docs/screenshot.png: the HTML report of examples/sample.txt, as Chromium shows it;
+or, with ``--corpus OUT``, docs/corpus.png: the linked corpus page of a batch output
+(``unspin corpus OUT --site``), e.g. the PolNeAR crawl of ``bench/polnear_crawl.py``.
 
     python docs/make_screenshot.py [--stages a,b] [--out docs/screenshot.png]
+    python docs/make_screenshot.py --corpus /tmp/polnear_out --out docs/corpus.png --height 1400
 
 Needs Debian's Chromium (apt-get install -y chromium) and the playwright package; never
 downloads a browser. Re-run it when a stage lands, so the picture shows the current report.
@@ -29,10 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", help="comma-separated stages (default: all)")
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=860)
+    parser.add_argument("--corpus", type=Path, help="a batch output: shoot its corpus page")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     from playwright.sync_api import sync_playwright
+
+    if args.corpus is not None:
+        return _corpus_shot(args)
 
     from unspin.analyze import Analyzer
     from unspin.options import ALL_STAGES, Options
@@ -57,6 +64,30 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(report.quotes)} quotes, {len(report.techniques)} techniques, "
           f"{len(report.narratives)} narratives; stages run: "
           f"{', '.join(analyzer.pipeline.stages) or 'none (backbone only)'}")
+    if size > LIMIT:
+        print(f"error: {args.out} is over {LIMIT // 1024} KB; lower --height", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _corpus_shot(args: argparse.Namespace) -> int:
+    from playwright.sync_api import sync_playwright
+
+    from unspin.corpus import Corpus
+    from unspin.corpus_site import write_site
+
+    with tempfile.TemporaryDirectory() as tmp, Corpus(args.corpus) as db:
+        result = write_site(db, Path(tmp), per_count=20)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            page = browser.new_page(viewport={"width": args.width, "height": args.height},
+                                    device_scale_factor=1)
+            page.goto((Path(tmp) / "index.html").as_uri())
+            page.screenshot(path=str(args.out), full_page=False)
+            browser.close()
+    size = args.out.stat().st_size
+    print(f"{args.out} {size / 1024:.0f} KB; {result.counts} count pages, "
+          f"{result.articles} article pages")
     if size > LIMIT:
         print(f"error: {args.out} is over {LIMIT // 1024} KB; lower --height", file=sys.stderr)
         return 1

@@ -87,6 +87,12 @@ _QUOTED = """
           JOIN speaker_actors sa ON sa.article_id = q.article_id AND sa.actor_id = q.speaker
 """
 
+#: Each dated article with its outlet and ``$period`` (the timelines' common table).
+_DATED = ("dated AS (SELECT a.id, " + _OUTLET + " AS outlet, " + _PERIOD + " AS period "
+          "FROM articles a WHERE TRY_CAST(a.source_published AS DATE) IS NOT NULL)")
+#: Articles per outlet and period, over ``dated``.
+_PER = "per AS (SELECT outlet, period, count(*) AS n FROM dated GROUP BY outlet, period)"
+
 #: A timeline period.
 Period = Literal["week", "month"]
 #: What a count on the page breaks down into (``BEHIND_KEYS``, or ``{"failures": ""}`` with
@@ -200,11 +206,8 @@ QUERIES: dict[str, str] = {
         ORDER BY month, articles DESC, n.narrative
     """,
     "outlet_techniques_over_time": """
-        WITH dated AS (
-          SELECT a.id, """ + _OUTLET + """ AS outlet, """ + _PERIOD + """ AS period
-          FROM articles a WHERE TRY_CAST(a.source_published AS DATE) IS NOT NULL
-        ),
-        per AS (SELECT outlet, period, count(*) AS n FROM dated GROUP BY outlet, period),
+        WITH """ + _DATED + """,
+        """ + _PER + """,
         top AS (
           SELECT technique FROM techniques GROUP BY technique
           ORDER BY count(*) DESC, technique LIMIT $top
@@ -220,11 +223,8 @@ QUERIES: dict[str, str] = {
         ORDER BY d.outlet, d.period, spans DESC, t.technique
     """,
     "outlet_narratives_over_time": """
-        WITH dated AS (
-          SELECT a.id, """ + _OUTLET + """ AS outlet, """ + _PERIOD + """ AS period
-          FROM articles a WHERE TRY_CAST(a.source_published AS DATE) IS NOT NULL
-        ),
-        per AS (SELECT outlet, period, count(*) AS n FROM dated GROUP BY outlet, period),
+        WITH """ + _DATED + """,
+        """ + _PER + """,
         top AS (
           SELECT narrative FROM narratives GROUP BY narrative
           ORDER BY count(DISTINCT article_id) DESC, narrative LIMIT $top
@@ -239,10 +239,7 @@ QUERIES: dict[str, str] = {
         ORDER BY d.outlet, d.period, articles DESC, n.narrative
     """,
     "outlet_speakers_over_time": """
-        WITH dated AS (
-          SELECT a.id, """ + _OUTLET + """ AS outlet, """ + _PERIOD + """ AS period
-          FROM articles a WHERE TRY_CAST(a.source_published AS DATE) IS NOT NULL
-        ),
+        WITH """ + _DATED + """,
         qs AS (""" + _QUOTED + """),
         top AS (
           SELECT speaker FROM qs GROUP BY speaker ORDER BY count(*) DESC, speaker LIMIT $top

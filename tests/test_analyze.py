@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,6 +48,21 @@ def test_sentences_and_entities_index_the_text(sample_report: Report) -> None:
 def test_timings_name_each_stage_in_milliseconds(sample_report: Report) -> None:
     assert {"clean", "language", "backbone"} <= set(sample_report.timings)
     assert all(v >= 0 for v in sample_report.timings.values())
+
+
+def test_the_shared_encoder_pass_is_timed_apart_from_the_stage_that_asked_first(
+        require_models: Any) -> None:
+    from unspin.errors import ModelError
+
+    try:
+        report = Analyzer(Options(stages=("actors", "quotes", "techniques"))).analyze(SAMPLE)
+    except ModelError as exc:  # pragma: no cover - depends on the install
+        require_models(exc)
+        raise
+    assert "encoding" in report.timings  # once, under its own name
+    assert all(v >= 0 for v in report.timings.values())
+    backbone_only = Analyzer(Options(stages=())).analyze(SAMPLE)
+    assert "encoding" not in backbone_only.timings
 
 
 def test_the_seed_loses_exactly_its_three_promo_segments(foundation: Analyzer, seed_path: Path) -> None:

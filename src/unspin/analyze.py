@@ -93,6 +93,11 @@ class Analyzer:
                 ) from exc
             ms = (time.perf_counter() - t) * 1000
             if name.startswith("unspin_"):
+                encoding_ms = getattr(doc._, "encoding_ms", None)
+                if encoding_ms is not None and "encoding" not in timings:
+                    # the shared encoder pass ran inside this stage (the first to need it)
+                    timings["encoding"] = encoding_ms
+                    ms -= encoding_ms
                 timings[name.removeprefix("unspin_")] = ms
             else:
                 backbone_ms += ms

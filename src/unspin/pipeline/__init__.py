@@ -39,9 +39,10 @@ def register_extensions() -> None:
     for name in LAYERS:
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
-    # Not report layers: the shared encoder pass (pipeline/encoding.py) and the narratives
-    # stage's domain decision (copied into the report as ``narrative_domain``).
-    for name in ("unspin_warnings", "encoding", "narrative_domain"):
+    # Not report layers: the shared encoder pass (pipeline/encoding.py) and how long it
+    # took, and the narratives stage's domain decision (copied into the report as
+    # ``narrative_domain``).
+    for name in ("unspin_warnings", "encoding", "encoding_ms", "narrative_domain"):
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
 

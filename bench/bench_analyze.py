@@ -101,7 +101,7 @@ def _worker(system: str, articles_file: Path, reps: int) -> dict[str, Any]:
                             "chars": sum(len(t) for t in texts)}
     passes: dict[str, Callable[[], None]] = {}
     if system != "parse":
-        from unspin.analyze import Analyzer
+        from unspin.analyzer import Analyzer
         from unspin.options import Options
 
         analyzer = Analyzer(Options(stages=()) if system == "foundation" else Options())

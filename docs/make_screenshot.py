@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.corpus is not None:
         return _corpus_shot(args)
 
-    from unspin.analyze import Analyzer
+    from unspin.analyzer import Analyzer
     from unspin.options import ALL_STAGES, Options
     from unspin.render import render_html
 

@@ -62,3 +62,13 @@ def test_an_input_error_answers_before_any_model_loads(tmp_path: Path, content: 
 
 def test_a_missing_file_answers_before_any_model_loads(tmp_path: Path) -> None:
     assert _run("analyze", str(tmp_path / "nope.txt")) == {"rc": 2, "heavy": []}
+
+
+def test_import_unspin_builds_no_report_model_and_the_lazy_names_still_work() -> None:
+    code = ("import sys, unspin; light = 'pydantic' not in sys.modules; "
+            "import unspin.analyzer, unspin.report; "  # importing the submodules shadows nothing
+            "print(light, callable(unspin.analyze), unspin.Analyzer is unspin.analyzer.Analyzer, "
+            "unspin.Report is unspin.report.Report, 'analyze' in dir(unspin))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout.split()
+    assert out == ["True", "True", "True", "True", "True"]

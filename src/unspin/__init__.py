@@ -4,19 +4,26 @@
 >>> report = unspin.analyze("…article text or HTML…")   # doctest: +SKIP
 >>> report.quotes, report.techniques, report.narratives  # doctest: +SKIP
 
-``import unspin`` is light: nothing here imports spaCy, torch or a model (the analyzer
-imports its pipeline when it first builds it), so ``unspin --version``, ``--help``,
-``schema``, ``render`` and input errors answer at once (``tests/test_startup.py``).
+``import unspin`` is light: ``Analyzer``, ``analyze``, ``Report`` and ``report_schema`` are
+imported when first used (PEP 562), so ``unspin --version``, ``--help``, ``schema`` and
+input errors answer before pydantic's report models are even built, let alone spaCy, torch
+or a model (``tests/test_startup.py``). The driver lives in ``unspin.analyzer`` — not
+``unspin.analyze``, which would be both a submodule and the function, the submodule
+shadowing the function once imported.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING, Any
 
-from unspin.analyze import Analyzer, analyze
 from unspin.errors import InputError, ModelError, UnspinError
 from unspin.options import Options
-from unspin.report import Report, report_schema
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from unspin.analyzer import Analyzer, analyze
+    from unspin.report import Report, report_schema
 
 __all__ = [
     "Analyzer",
@@ -29,3 +36,20 @@ __all__ = [
     "analyze",
     "report_schema",
 ]
+
+_LAZY = {"Analyzer": "unspin.analyzer", "analyze": "unspin.analyzer",
+         "Report": "unspin.report", "report_schema": "unspin.report"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # once: later lookups are plain attribute reads
+        return value
+    raise AttributeError(f"module 'unspin' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

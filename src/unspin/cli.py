@@ -11,7 +11,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,6 +19,11 @@ from rich.console import Console
 from unspin import __version__
 from unspin.errors import ConfigError, UnspinError
 from unspin.options import ALL_STAGES, MB, Options, parse_stages
+
+if TYPE_CHECKING:
+    from unspin.analyzer import Analyzer
+    from unspin.article import Article
+    from unspin.report import Report
 
 app = typer.Typer(
     help="unspin: who says what, in whose voice, with which persuasion techniques and narratives.",
@@ -78,17 +83,16 @@ def analyze(
         help=f"Comma-separated stages to run (default all: {','.join(ALL_STAGES)}).")] = None,
 ) -> None:
     """Analyse articles: clean text, quotes and speakers, techniques, narratives — as a report."""
-    from unspin.analyze import Analyzer
     from unspin.ingest import read_source
-    from unspin.render import render_html, render_text
-    from unspin.report import Report
 
     options = _options(kind, allow_private, max_mb, no_clean, stages)
-    analyzer = Analyzer(options)
+    analyzer: Analyzer | None = None  # built at the first article: a bad input answers at once
     reports: list[Report] = []
     failures: list[UnspinError] = []
     for source in sources:
-        for item in analyzer.analyze_many(read_source(source, options)):
+        for read in read_source(source, options):
+            item: Report | UnspinError = read if isinstance(read, UnspinError) else _analyzed(
+                analyzer := analyzer or _analyzer(options), read)
             if isinstance(item, UnspinError):
                 failures.append(item)
                 record = item.context.get("record")
@@ -97,6 +101,8 @@ def analyze(
             else:
                 reports.append(item)
     if reports:
+        from unspin.render import render_html, render_text
+
         if format is Format.html and len(reports) > 1:
             if output is None or (output.exists() and not output.is_dir()):
                 raise ConfigError("several reports in HTML need a folder: pass -o FOLDER")
@@ -124,6 +130,17 @@ def analyze(
                 sys.stdout.write(text)
     if failures:
         raise typer.Exit(max(f.exit_code for f in failures))
+
+
+def _analyzer(options: Options) -> Analyzer:
+    from unspin.analyzer import Analyzer
+
+    return Analyzer(options)
+
+
+def _analyzed(analyzer: Analyzer, article: Article) -> Report | UnspinError:
+    """The article's report, or the error its analysis raised (the run goes on)."""
+    return next(iter(analyzer.analyze_many([article])))
 
 
 def _safe(name: str) -> str:

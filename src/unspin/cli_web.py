@@ -60,7 +60,7 @@ def serve(
                     "login and analyses whatever it is sent", err=True, fg="yellow")
     hosts = ("127.0.0.1", "localhost", "::1", host) if loopback else None
     if workers == 0:
-        from unspin.analyze import Analyzer
+        from unspin.analyzer import Analyzer
 
         app = create_app(Analyzer(options), max_body=options.max_bytes, allowed_hosts=hosts)
     else:

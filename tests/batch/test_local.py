@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 from rich.console import Console
 
-from unspin.analyze import Analyzer
+from unspin.analyzer import Analyzer
 from unspin.batch import BatchConfig, read_table, run_batch
 from unspin.batch.inputs import iter_records, record_to_article
 from unspin.batch.tables import LAYER_TABLES, SCHEMAS, TABLES, report_to_rows

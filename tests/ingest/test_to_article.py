@@ -109,7 +109,7 @@ ALLOWED = {"to_article", "Hints", "read_source", "from_string", "Resolver", "res
 LISTING = {"check_size", "decode_bytes"}
 
 
-@pytest.mark.parametrize("face", ["cli.py", "cli_batch.py", "cli_web.py", "analyze.py",
+@pytest.mark.parametrize("face", ["cli.py", "cli_batch.py", "cli_web.py", "analyzer.py",
                                   "web", "batch", "eval"])
 def test_the_faces_import_only_the_ingest_entry(face: str) -> None:
     files = [SRC / face] if face.endswith(".py") else sorted((SRC / face).rglob("*.py"))

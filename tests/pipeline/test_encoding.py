@@ -36,7 +36,7 @@ def test_all_model_stages_cost_one_encoder_pass_per_document(
         monkeypatch: pytest.MonkeyPatch, require_models: Callable[[Exception], None],
         nlp: Language) -> None:
     import unspin.encoder
-    from unspin.analyze import Analyzer
+    from unspin.analyzer import Analyzer
     from unspin.errors import ModelError
     from unspin.options import Options
 

@@ -17,7 +17,7 @@ pytest.importorskip("fastapi", reason="the web extra (fastapi) is not installed"
 
 from fastapi.testclient import TestClient
 
-from unspin.analyze import Analyzer
+from unspin.analyzer import Analyzer
 from unspin.options import Options
 from unspin.web import create_app
 

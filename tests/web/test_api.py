@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from unspin.analyze import Analyzer
+from unspin.analyzer import Analyzer
 from unspin.options import Options
 from unspin.report import Report, report_schema
 from unspin.web import create_app

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from unspin.analyze import Analyzer  # noqa: E402
+from unspin.analyzer import Analyzer  # noqa: E402
 from unspin.options import Options  # noqa: E402
 from unspin.web import create_app  # noqa: E402
 

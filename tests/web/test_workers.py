@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from unspin.analyze import Analyzer
+from unspin.analyzer import Analyzer
 from unspin.errors import ConfigError, ModelError
 from unspin.options import Options
 from unspin.web import create_app

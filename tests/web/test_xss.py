@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 from fastapi.testclient import TestClient
 
-from unspin.analyze import Analyzer
+from unspin.analyzer import Analyzer
 from unspin.render import render_html
 
 #: Written for this test: an article whose text carries script and event-handler markup.

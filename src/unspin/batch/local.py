@@ -2,7 +2,7 @@
 
 Workers start from a ``forkserver`` (a clean process that has imported unspin, so starting
 one is cheap and no driver state, threads or locks leak into it); each builds its
-:class:`~unspin.analyze.Analyzer` once, in the pool's initializer. At most ``4 × workers``
+:class:`~unspin.analyzer.Analyzer` once, in the pool's initializer. At most ``4 × workers``
 records are in flight, so memory stays flat however long the input is.
 
 A worker that dies (killed, out of memory) breaks the pool: the records it held are sent
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from unspin.analyze import Analyzer
+from unspin.analyzer import Analyzer
 from unspin.batch.inputs import Record
 from unspin.batch.worker import Outcome, WorkerState, process_record
 from unspin.errors import PipelineError

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from unspin.analyze import Analyzer
+from unspin.analyzer import Analyzer
 from unspin.batch.inputs import Record, record_to_article
 from unspin.batch.tables import failure_row, report_to_rows
 from unspin.errors import PipelineError, UnspinError

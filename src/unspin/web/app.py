@@ -55,7 +55,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from unspin import __version__
-from unspin.analyze import Analyzer
+from unspin.analyzer import Analyzer
 from unspin.errors import (
     ConfigError,
     InputError,

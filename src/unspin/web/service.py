@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.concurrency import run_in_threadpool
 
 import unspin.errors as errors
-from unspin.analyze import Analyzer
+from unspin.analyzer import Analyzer
 from unspin.article import Article
 from unspin.errors import ModelError, PipelineError, UnspinError, WorkerError
 from unspin.ingest import Hints, to_article

@@ -1,4 +1,4 @@
-"""unspin.analyze: one article in, a report out whose every span indexes its own text."""
+"""unspin.analyzer (and unspin.analyze): one article in, a report out whose every span indexes its own text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import unspin
-from unspin.analyze import Analyzer
+from unspin.analyzer import Analyzer
 from unspin.options import Options
 from unspin.report import Report
 

@@ -58,6 +58,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from unspin import __version__
+from unspin.batch.derived import DERIVED, DERIVED_SCHEMAS, _params, _shards
+from unspin.batch.duplicates import NUM_PERM, THRESHOLD
 from unspin.batch.tables import SCHEMAS, TABLES
 from unspin.report.models import SCHEMA_VERSION
 from unspin.taxonomy import TECHNIQUES
@@ -67,6 +69,8 @@ MODELS = ROOT / "src" / "unspin" / "models"
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
+#: The share of articles generated as near-copies of another (``duplicates``).
+COPY_SHARE = 0.02
 
 # --------------------------------------------------------------------------- pools
 
@@ -351,9 +355,59 @@ def _grouped(owner: I64, code: I64, n_owner: int) -> tuple[I64, I64, I64]:
 # --------------------------------------------------------------------------- one shard
 
 
+@dataclass(frozen=True)
+class Speaking:
+    """The quoted actors of one shard, with the truth the derived tables are built from:
+    which generated entity (and which of its 5 surface forms) each actor row is."""
+
+    article: I64      # the article's position in the shard
+    article_id: pa.Array
+    actor_id: pa.Array
+    name: pa.Array
+    entity: I64       # index into the pools' entities
+    variant: I64      # which surface form (0: the full name)
+    quotes: I64       # resolved quotes the actor speaks in its article
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One generated shard: its tables, its quoted actors and its near-duplicate copies
+    (a ``duplicates`` table, copies and originals both in this shard)."""
+
+    tables: dict[str, pa.Table]
+    speaking: Speaking
+    duplicates: pa.Table
+
+
 def shard_tables(pools: Pools, seed: int, shard: int, start: int, n: int) -> dict[str, pa.Table]:
     """The tables of one shard: articles ``start … start+n-1`` of the synthetic corpus
     (depends only on the seed, the shard number and the range)."""
+    return make_shard(pools, seed, shard, start, n).tables
+
+
+def _copies(seed: int, shard: int, n: int, day: I64) -> tuple[I64, I64, F64]:
+    """About :data:`COPY_SHARE` of the shard's articles as near-copies of another of its
+    articles: (copy positions, their originals' positions, similarity). Drawn from a
+    generator of its own, so the other columns are those of a corpus without copies; moves
+    each copy's day to 1-3 days after its original's (``day`` is changed in place), since
+    the duplicate finder takes the earliest-published member of a cluster as the original."""
+    rng = np.random.default_rng([seed, 3, shard])
+    is_copy = rng.random(n) < COPY_SHARE
+    copy, pool = np.flatnonzero(is_copy), np.flatnonzero(~is_copy)
+    if len(pool) == 0:
+        copy = copy[:0]
+    orig = pool[rng.integers(0, max(len(pool), 1), len(copy))]
+    day[orig] = np.minimum(day[orig], 727)
+    day[copy] = day[orig] + rng.integers(1, 4, len(copy))
+    # the finder's similarity: the share of NUM_PERM MinHash permutations that agree,
+    # at least THRESHOLD; wire copies mostly agree almost everywhere
+    lo = int(np.ceil(THRESHOLD * NUM_PERM))
+    agree = lo + np.round((NUM_PERM - lo) * rng.beta(4, 1.2, len(copy))).astype(np.int64)
+    return copy, orig, agree / NUM_PERM
+
+
+def make_shard(pools: Pools, seed: int, shard: int, start: int, n: int) -> Shard:
+    """:func:`shard_tables` with the shard's quoted actors and copies (see :class:`Shard`)."""
     rng = np.random.default_rng([seed, 2, shard])
     ar = np.arange(start, start + n, dtype=np.int64)
     # ids: 16 hex digits, unique (an odd multiplier is a bijection mod 2**64)
@@ -387,6 +441,9 @@ def shard_tables(pools: Pools, seed: int, shard: int, start: int, n: int) -> dic
     # outlets, dates, sources
     outlet = rng.choice(len(pools.outlet_p), size=n, p=pools.outlet_p)
     day = rng.integers(0, 731, n)
+    copy, orig, similarity = _copies(seed, shard, n, day)
+    is_orig = np.zeros(n, np.bool_)
+    is_orig[orig] = True
     date = (np.datetime64("2023-01-01") + day.astype("timedelta64[D]")).astype(str)
     host = pools.outlet_hosts.take(pa.array(outlet))
     www = np.where(rng.random(n) < 0.5, "www.", "")
@@ -397,7 +454,7 @@ def shard_tables(pools: Pools, seed: int, shard: int, start: int, n: int) -> dic
     has_site = pools.outlet_has_site[outlet]
     site = pc.if_else(pa.array(has_site), pools.outlets.take(pa.array(outlet)),
                       pa.nulls(n, pa.string()))
-    published = pc.if_else(pa.array(rng.random(n) < 0.97), pa.array(date),
+    published = pc.if_else(pa.array((rng.random(n) < 0.97) | is_orig), pa.array(date),
                            pa.nulls(n, pa.string()))
     kind = np.array(["jsonl", "html", "warc", "url"])[
         rng.choice(4, size=n, p=[0.55, 0.2, 0.2, 0.05])]
@@ -717,27 +774,117 @@ def shard_tables(pools: Pools, seed: int, shard: int, start: int, n: int) -> dic
         if name not in tables:
             _UNFILLED.add(f"{name} (whole table)")
             tables[name] = SCHEMAS[name].empty_table()
-    return {name: tables[name] for name in TABLES}
+    a_quotes = np.bincount(q_actor[resolved], minlength=len(a_ent)).astype(np.int64)
+    spoke = np.flatnonzero(a_quotes > 0)
+    take = pa.array(spoke)
+    speaking = Speaking(article=a_art[spoke], article_id=ids.take(pa.array(a_art[spoke])), actor_id=a_id.take(take),
+                        name=a_name.take(take), entity=a_ent[spoke], variant=variant[spoke],
+                        quotes=a_quotes[spoke])
+    duplicates = pa.Table.from_arrays(
+        [ids.take(pa.array(copy)), ids.take(pa.array(orig)), pa.array(similarity)],
+        schema=DERIVED_SCHEMAS["duplicates"])
+    return Shard({name: tables[name] for name in TABLES}, speaking, duplicates)
 
 
 # --------------------------------------------------------------------------- a folder
 
 
+class DerivedWriter:
+    """``OUT/derived`` as ``unspin batch`` leaves it after a run (see
+    :mod:`unspin.batch.derived`), built from the generator's truth instead of the merge and
+    the MinHash: each generated entity is one canonical speaker (named by its full form;
+    entities of one name, e.g. two "Kalo residents" groups, are one speaker, as the merge
+    would make them) whose aliases are the surface forms it was quoted under; the copies
+    drawn per shard are the duplicates. Fed a shard at a time; ``speaker_actors`` is
+    streamed to disk, the rest held per entity."""
+
+    def __init__(self, out: Path, pools: Pools) -> None:
+        self.out, self.pools = out, pools
+        self.folder = out / DERIVED
+        self.folder.mkdir(parents=True, exist_ok=True)
+        n_ent = len(pools.entity_type)
+        full = pools.aliases.take(pa.array(np.arange(n_ent, dtype=np.int64) * 5))
+        names, inverse = np.unique(np.asarray(full.to_pylist(), dtype=object),
+                                   return_inverse=True)
+        self.canon: I64 = inverse.astype(np.int64)           # entity -> speaker
+        self.speaker_name = pa.array(names.tolist(), pa.string())
+        self.speaker_type = np.zeros(len(names), np.int64)
+        self.speaker_type[self.canon] = pools.entity_type
+        self.seen = np.zeros(n_ent * 5, np.bool_)             # (entity, form) quoted
+        self.articles = np.zeros(len(names), np.int64)
+        self.quotes = np.zeros(len(names), np.int64)
+        self.copies: list[pa.Table] = []
+        self.actors = pq.ParquetWriter(self.folder / "speaker_actors.parquet",
+                                       DERIVED_SCHEMAS["speaker_actors"], compression="zstd")
+
+    def add(self, shard: Shard) -> None:
+        sp = shard.speaking
+        g = self.canon[sp.entity]
+        k = len(self.articles)
+        self.seen[sp.entity * 5 + sp.variant] = True
+        self.quotes += np.bincount(g, weights=sp.quotes, minlength=k).astype(np.int64)
+        self.articles += np.bincount(np.unique(sp.article * k + g) % k, minlength=k)
+        self.actors.write_table(pa.Table.from_arrays(
+            [sp.article_id, sp.actor_id, sp.name, self.speaker_name.take(pa.array(g))],
+            schema=DERIVED_SCHEMAS["speaker_actors"]))
+        self.copies.append(shard.duplicates)
+
+    def close(self) -> dict[str, int]:
+        """Write ``speakers`` and ``duplicates``, then ``meta.json`` naming the shards now in
+        ``out`` (so :func:`unspin.batch.derived.is_fresh` holds); returns the row counts."""
+        self.actors.close()
+        forms = np.flatnonzero(self.seen)
+        aliases: dict[int, set[str]] = {}
+        for speaker, name in zip(self.canon[forms // 5].tolist(),
+                                 self.pools.aliases.take(pa.array(forms)).to_pylist(),
+                                 strict=True):
+            aliases.setdefault(speaker, set()).add(name)
+        quoted = np.flatnonzero(self.quotes > 0)
+        names = self.speaker_name.take(pa.array(quoted)).to_pylist()
+        order = sorted(range(len(quoted)), key=lambda i: (-int(self.quotes[quoted[i]]), names[i]))
+        rows = quoted[order]
+        speakers = pa.Table.from_arrays([
+            pa.array([names[i] for i in order], pa.string()),
+            pa.array(np.array(_TYPES)[self.speaker_type[rows]]),
+            pa.array([sorted(aliases[int(r)]) for r in rows], pa.list_(pa.string())),
+            pa.array(self.articles[rows]), pa.array(self.quotes[rows]),
+            pa.nulls(len(rows), pa.string())], schema=DERIVED_SCHEMAS["speakers"])
+        copies = pa.concat_tables(self.copies) if self.copies else \
+            DERIVED_SCHEMAS["duplicates"].empty_table()
+        copies = copies.sort_by("article_id")  # as find_duplicates returns them
+        pq.write_table(speakers, self.folder / "speakers.parquet", compression="zstd")
+        pq.write_table(copies, self.folder / "duplicates.parquet", compression="zstd")
+        counts = {"speakers": speakers.num_rows,
+                  "speaker_actors": pq.read_metadata(
+                      self.folder / "speaker_actors.parquet").num_rows,
+                  "duplicates": copies.num_rows}
+        meta = {"built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "params": _params(), "shards": _shards(self.out), "aliases": None,
+                "rows": counts, "synthetic": "bench/corpus_scale.py (the generator's truth)"}
+        (self.folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n",
+                                               encoding="utf-8")
+        return counts
+
+
 def generate(out: Path, articles: int, *, seed: int = 0, shard_size: int = 10_000,
              pools: Pools | None = None) -> Path:
-    """Write a synthetic batch output of ``articles`` articles into ``out`` (replaced)."""
+    """Write a synthetic batch output of ``articles`` articles into ``out`` (replaced):
+    the shards, ``OUT/derived`` (:class:`DerivedWriter`) and a manifest."""
     if out.exists():
         shutil.rmtree(out)
     shards = out / "shards"
     shards.mkdir(parents=True)
     pools = pools or make_pools(seed)
     _UNFILLED.clear()
+    derived = DerivedWriter(out, pools)
     for k, start in enumerate(range(0, articles, shard_size), start=1):
         folder = shards / f"part-{k:06d}"
         folder.mkdir()
-        for name, table in shard_tables(pools, seed, k, start,
-                                        min(shard_size, articles - start)).items():
+        shard = make_shard(pools, seed, k, start, min(shard_size, articles - start))
+        for name, table in shard.tables.items():
             pq.write_table(table, folder / f"{name}.parquet", compression="zstd")
+        derived.add(shard)
+    derived.close()
     (out / "manifest.json").write_text(json.dumps({
         "format": "unspin-batch/1", "synthetic": True, "generator": "bench/corpus_scale.py",
         "articles": articles, "seed": seed, "shard_size": shard_size,

@@ -904,24 +904,74 @@ def folder_bytes(out: Path) -> int:
 # --------------------------------------------------------------------------- timing
 
 
+#: Timed on the small set only, and once: a page per count and per linked article, one
+#: ``articles_behind`` query per count (about 2,000 at 2,000 articles, 33 ms each there).
+SMALL_ONLY = ("write_site",)
+
+
 def targets() -> list[str]:
-    """What is timed: every named query, then the page, the JSON of all, each query's CSV."""
+    """What is timed: every named query, the page, the JSON of all, each query's CSV,
+    opening the corpus, a filtered corpus (open and page), the articles behind a top
+    speaker and behind an (outlet, technique) cell, and the static site."""
     from unspin.corpus import QUERIES
 
-    return [*QUERIES, "render_html", "to_json", "to_csv"]
+    return [*QUERIES, "render_html", "to_json", "to_csv", "open", "filtered_render_html",
+            "behind_speaker", "behind_outlet_technique", *SMALL_ONLY]
 
 
-def _action(name: str) -> Callable[[Any], int]:
-    """A callable on an open Corpus that runs target ``name`` and returns its result size."""
+def drill_keys(db: Any) -> dict[str, str]:
+    """What the drill-down and filtered targets pick, from the corpus itself: the top
+    speaker, the largest outlet and its most frequent technique."""
+    speaker = db.query("top_speakers", top=1)[0]["speaker"]
+    cell = db.query("outlet_technique", top=1)[0]
+    return {"speaker": str(speaker), "outlet": str(cell["outlet"]),
+            "technique": str(cell["technique"])}
+
+
+#: The filtered corpus's date range (half of the generated two years).
+SINCE, UNTIL = dt.date(2024, 1, 1), dt.date(2024, 6, 30)
+
+
+def _action(name: str, db: Any, scratch: Path) -> Callable[[], int]:
+    """A callable that runs target ``name`` (on the open Corpus ``db``, or opening its
+    own over ``db.out``) and returns its result size; chosen keys are looked up here,
+    before the timing."""
     from unspin import corpus
+    from unspin.corpus_site import write_site
 
     if name == "render_html":
-        return lambda db: len(corpus.render_html(db))
+        return lambda: len(corpus.render_html(db))
     if name == "to_json":
-        return lambda db: len(corpus.to_json(db, list(corpus.QUERIES)))
+        return lambda: len(corpus.to_json(db, list(corpus.QUERIES)))
     if name == "to_csv":
-        return lambda db: sum(len(corpus.to_csv(db, q)) for q in corpus.QUERIES)
-    return lambda db: len(db.query(name))
+        return lambda: sum(len(corpus.to_csv(db, q)) for q in corpus.QUERIES)
+    if name == "open":
+        def open_close() -> int:
+            with corpus.Corpus(db.out) as fresh:
+                return len(fresh.con.execute("SHOW TABLES").fetchall())
+        return open_close
+    keys = drill_keys(db) if name in ("filtered_render_html", "behind_speaker",
+                                      "behind_outlet_technique") else {}
+    if name == "filtered_render_html":
+        filters = corpus.Filters(since=SINCE, until=UNTIL, outlets=(keys["outlet"],),
+                                 speakers=(keys["speaker"],))
+
+        def filtered() -> int:
+            with corpus.Corpus(db.out, filters=filters) as view:
+                return len(corpus.render_html(view))
+        return filtered
+    if name == "behind_speaker":
+        return lambda: db.articles_behind({"speaker": keys["speaker"]})[0]
+    if name == "behind_outlet_technique":
+        cell = {"outlet": keys["outlet"], "technique": keys["technique"]}
+        return lambda: db.articles_behind(cell)[0]
+    if name == "write_site":
+        def site() -> int:
+            shutil.rmtree(scratch, ignore_errors=True)
+            written = write_site(db, scratch)
+            return written.counts + written.articles
+        return site
+    return lambda: len(db.query(name))
 
 
 def time_target(out: Path, name: str, repeat: int) -> dict[str, Any]:
@@ -934,16 +984,18 @@ def time_target(out: Path, name: str, repeat: int) -> dict[str, Any]:
     threads, memory_limit = db.con.execute(
         "SELECT current_setting('threads'), current_setting('memory_limit')").fetchone() or (0, "")
     rss_before = _rss_mb("VmRSS:")
-    action = _action(name)
+    scratch = out.parent / f".site-{out.name}"
     times, cpu, size = [], [], 0
     try:
+        action = _action(name, db, scratch)
         for _ in range(repeat):
             t, c = time.perf_counter(), time.process_time()
-            size = action(db)
+            size = action()
             times.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)  # every DuckDB thread's CPU, this process's
     finally:
         db.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     return {"target": name, "seconds": times, "median_s": statistics.median(times),
             "cpu_seconds": cpu, "median_cpu_s": statistics.median(cpu),
             "min_s": min(times), "result": size, "open_s": open_s, "rss_before_mb": rss_before,
@@ -990,17 +1042,29 @@ def time_in_child(out: Path, name: str, repeat: int) -> dict[str, Any]:
 
 
 def measure(out: Path, articles: int, *, seed: int, shard_size: int, repeat: int,
-            pools: Pools) -> dict[str, Any]:
+            pools: Pools, small: bool = False) -> dict[str, Any]:
+    """Generate ``out`` and time every target (those in :data:`SMALL_ONLY` only if
+    ``small``) in a fresh process each."""
+    from unspin.batch.derived import is_fresh, read_derived
+
     t0 = time.perf_counter()
     c0 = time.process_time()
     generate(out, articles, seed=seed, shard_size=shard_size, pools=pools)
     gen = {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
+    if not is_fresh(out):
+        raise SystemExit(f"{out}/{DERIVED} is not fresh: Corpus would recompute it")
     rows = {t: sum(pq.read_metadata(p).num_rows for p in out.glob(f"shards/part-*/{t}.parquet"))
             for t in TABLES}
+    rows |= {t: pq.read_metadata(out / DERIVED / f"{t}.parquet").num_rows
+             for t in DERIVED_SCHEMAS}
+    aliases = pc.list_value_length(read_derived(out, "speakers").column("aliases"))
     load = os.getloadavg()[0]
-    results = [time_in_child(out, name, repeat) for name in targets()]
+    results = [time_in_child(out, name, 1 if name in SMALL_ONLY else repeat)
+               for name in targets() if small or name not in SMALL_ONLY]
     return {"articles": articles, "shards": len(list(out.glob("shards/part-*"))),
-            "generate": gen, "bytes": folder_bytes(out), "rows": rows,
+            "generate": gen, "bytes": folder_bytes(out),
+            "derived_bytes": folder_bytes(out / DERIVED), "rows": rows,
+            "multi_alias_speakers": pc.sum(pc.greater(aliases, 1)).as_py() or 0,
             "load_before": load, "load_after": os.getloadavg()[0], "targets": results}
 
 
@@ -1012,31 +1076,39 @@ def markdown(big: dict[str, Any], small: dict[str, Any], repeat: int) -> str:
              "result (rows or characters) |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     by_small = {r["target"]: r for r in small["targets"]}
-    for r in big["targets"]:
-        s = by_small.get(r["target"], {})
-        nan = float("nan")
-        ratio = r["median_s"] / s["median_s"] if s.get("median_s") else nan
-        cpu_ratio = r["median_cpu_s"] / s["median_cpu_s"] if s.get("median_cpu_s") else nan
-        lines.append(f"| {r['target']} | {r['median_s']:.3f} | {r['min_s']:.3f} | "
-                     f"{r['median_cpu_s']:.3f} | {r['rss_before_mb']:.0f} → {r['peak_rss_mb']:.0f} | "
-                     f"{s.get('median_s', nan):.3f} | {s.get('min_s', nan):.3f} | "
-                     f"{s.get('median_cpu_s', nan):.3f} | "
-                     f"{s.get('rss_before_mb', 0):.0f} → {s.get('peak_rss_mb', 0):.0f} | "
-                     f"{ratio:.1f} | {cpu_ratio:.1f} | {r['result']:,} |")
+    by_big = {r["target"]: r for r in big["targets"]}
+    nan = float("nan")
+
+    def cells(r: dict[str, Any]) -> str:
+        if not r:
+            return "– | – | – | not timed"
+        return (f"{r['median_s']:.3f} | {r['min_s']:.3f} | {r['median_cpu_s']:.3f} | "
+                f"{r['rss_before_mb']:.0f} → {r['peak_rss_mb']:.0f}")
+
+    for name in [*by_big, *(t for t in by_small if t not in by_big)]:
+        r, s = by_big.get(name, {}), by_small.get(name, {})
+        ratio = r["median_s"] / s["median_s"] if r and s.get("median_s") else nan
+        cpu_ratio = r["median_cpu_s"] / s["median_cpu_s"] if r and s.get("median_cpu_s") else nan
+        result = f"{r['result']:,}" if r else f"{s.get('result', 0):,} (small)"
+        lines.append(f"| {name} | {cells(r)} | {cells(s)} | {ratio:.1f} | {cpu_ratio:.1f} | "
+                     f"{result} |")
     lines += ["", "| set | articles | shards | generate wall s (CPU s) | on disk MB | KB / article "
-                  "| load avg (before, after timing) | rows |",
+                  "(derived MB) | load avg (before, after timing) | rows |",
               "|---|---:|---:|---:|---:|---:|---|---|"]
     for label, m in (("big", big), ("small", small)):
         rows = ", ".join(f"{t} {v:,}" for t, v in m["rows"].items())
         lines.append(f"| {label} | {m['articles']:,} | {m['shards']} | "
                      f"{m['generate']['wall_s']:.1f} ({m['generate']['cpu_s']:.1f}) | "
-                     f"{m['bytes'] / 1e6:.1f} | {m['bytes'] / 1e3 / m['articles']:.2f} | "
+                     f"{m['bytes'] / 1e6:.1f} | {m['bytes'] / 1e3 / m['articles']:.2f} "
+                     f"({m['derived_bytes'] / 1e6:.1f}) | "
                      f"{m['load_before']:.2f}, {m['load_after']:.2f} | {rows} |")
     t = big["targets"][0]
     lines.append(f"\nEach target: {repeat} runs in one fresh process (Corpus opened once; "
                  f"DuckDB threads {t['duckdb_threads']}, memory limit "
                  f"{t['duckdb_memory_limit']}); RSS at open (Python, pyarrow, DuckDB loaded) "
-                 "and the process's peak.")
+                 "and the process's peak. Speakers with more than one alias: "
+                 f"{big['multi_alias_speakers']:,} of {big['rows']['speakers']:,} (big), "
+                 f"{small['multi_alias_speakers']:,} of {small['rows']['speakers']:,} (small).")
     return "\n".join(lines) + "\n"
 
 
@@ -1065,7 +1137,8 @@ def main(argv: list[str] | None = None) -> int:
         for label, n in (("small", args.small), ("big", args.articles)):
             if n > 0:
                 sets[label] = measure(args.dir / f"{label}-{n}", n, seed=args.seed,
-                                      shard_size=args.shard_size, repeat=args.repeat, pools=pools)
+                                      shard_size=args.shard_size, repeat=args.repeat, pools=pools,
+                                      small=label == "small")
                 print(f"{label}: {n:,} articles measured", file=sys.stderr)
     finally:
         if not args.keep:

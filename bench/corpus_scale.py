@@ -21,11 +21,26 @@
    nothing, so no query may depend on what it says. A table the generator has no rule for
    (a schema added later) is written empty, with its schema, and named on stderr; a column
    it has no rule for is filled with nulls (or a type's zero where the column is required).
+   **Derived tables**: ``OUT/derived/`` as ``unspin batch`` leaves it after a run
+   (:mod:`unspin.batch.derived`: the same schemas, and a ``meta.json`` naming the shards,
+   so that ``is_fresh`` holds and ``Corpus`` reads them rather than recomputing them),
+   written from the generator's truth rather than by the speaker merge and the MinHash:
+   each generated entity quoted is one canonical speaker (its full name), its aliases the
+   forms it was quoted under (a person quoted often shows several), every quoted actor
+   linked to it in ``speaker_actors``; about 2 % of the articles (:data:`COPY_SHARE`) are
+   ``duplicates`` of an earlier article of their shard (published 1–3 days after it,
+   similarity a multiple of 1/``NUM_PERM`` from ``THRESHOLD`` up). The copies' texts are
+   not copies of their originals' (no query reads the text).
 2. **Time** (each target in a fresh process, so its peak RSS is its own): every named query
-   in :data:`unspin.corpus.QUERIES` through ``Corpus.query`` (defaults), ``render_html``
-   of the whole page, ``to_json`` of every query, ``to_csv`` of each; ``--repeat`` runs each
-   (the first run reads Parquet from the OS page cache, as the data was just written);
-   median and min wall seconds, the peak RSS of the process (Python, DuckDB, the results).
+   in :data:`unspin.corpus.QUERIES` through ``Corpus.query`` (defaults: top 20, period
+   month), ``render_html`` of the whole page, ``to_json`` of every query, ``to_csv`` of
+   each, ``open`` (a second ``Corpus`` opened and closed: its views), a filtered corpus
+   (the largest outlet, the first half of 2024 and the top speaker: open and
+   ``render_html``), ``articles_behind`` for the top speaker and for the largest outlet's
+   most frequent technique, and (on the small set only, once) ``write_site``;
+   ``--repeat`` runs each (the first run reads Parquet from the OS page cache, as the data
+   was just written); median and min wall seconds, the peak RSS of the process (Python,
+   DuckDB, the results).
 3. The same for a ``--small`` set (default 10,000 articles, same seed) in the same run, so
    the ratio big / small shows how each query scales.
 

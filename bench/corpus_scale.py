@@ -21,11 +21,26 @@
    nothing, so no query may depend on what it says. A table the generator has no rule for
    (a schema added later) is written empty, with its schema, and named on stderr; a column
    it has no rule for is filled with nulls (or a type's zero where the column is required).
+   **Derived tables**: ``OUT/derived/`` as ``unspin batch`` leaves it after a run
+   (:mod:`unspin.batch.derived`: the same schemas, and a ``meta.json`` naming the shards,
+   so that ``is_fresh`` holds and ``Corpus`` reads them rather than recomputing them),
+   written from the generator's truth rather than by the speaker merge and the MinHash:
+   each generated entity quoted is one canonical speaker (its full name), its aliases the
+   forms it was quoted under (a person quoted often shows several), every quoted actor
+   linked to it in ``speaker_actors``; about 2 % of the articles (:data:`COPY_SHARE`) are
+   ``duplicates`` of an earlier article of their shard (published 1–3 days after it,
+   similarity a multiple of 1/``NUM_PERM`` from ``THRESHOLD`` up). The copies' texts are
+   not copies of their originals' (no query reads the text).
 2. **Time** (each target in a fresh process, so its peak RSS is its own): every named query
-   in :data:`unspin.corpus.QUERIES` through ``Corpus.query`` (defaults), ``render_html``
-   of the whole page, ``to_json`` of every query, ``to_csv`` of each; ``--repeat`` runs each
-   (the first run reads Parquet from the OS page cache, as the data was just written);
-   median and min wall seconds, the peak RSS of the process (Python, DuckDB, the results).
+   in :data:`unspin.corpus.QUERIES` through ``Corpus.query`` (defaults: top 20, period
+   month), ``render_html`` of the whole page, ``to_json`` of every query, ``to_csv`` of
+   each, ``open`` (a second ``Corpus`` opened and closed: its views), a filtered corpus
+   (the largest outlet, the first half of 2024 and the top speaker: open and
+   ``render_html``), ``articles_behind`` for the top speaker and for the largest outlet's
+   most frequent technique, and (on the small set only, once) ``write_site``;
+   ``--repeat`` runs each (the first run reads Parquet from the OS page cache, as the data
+   was just written); median and min wall seconds, the peak RSS of the process (Python,
+   DuckDB, the results).
 3. The same for a ``--small`` set (default 10,000 articles, same seed) in the same run, so
    the ratio big / small shows how each query scales.
 
@@ -58,6 +73,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from unspin import __version__
+from unspin.batch.derived import DERIVED, DERIVED_SCHEMAS, _params, _shards
+from unspin.batch.duplicates import NUM_PERM, THRESHOLD
 from unspin.batch.tables import SCHEMAS, TABLES
 from unspin.report.models import SCHEMA_VERSION
 from unspin.taxonomy import TECHNIQUES
@@ -67,6 +84,8 @@ MODELS = ROOT / "src" / "unspin" / "models"
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
+#: The share of articles generated as near-copies of another (``duplicates``).
+COPY_SHARE = 0.02
 
 # --------------------------------------------------------------------------- pools
 
@@ -351,9 +370,59 @@ def _grouped(owner: I64, code: I64, n_owner: int) -> tuple[I64, I64, I64]:
 # --------------------------------------------------------------------------- one shard
 
 
+@dataclass(frozen=True)
+class Speaking:
+    """The quoted actors of one shard, with the truth the derived tables are built from:
+    which generated entity (and which of its 5 surface forms) each actor row is."""
+
+    article: I64      # the article's position in the shard
+    article_id: pa.Array
+    actor_id: pa.Array
+    name: pa.Array
+    entity: I64       # index into the pools' entities
+    variant: I64      # which surface form (0: the full name)
+    quotes: I64       # resolved quotes the actor speaks in its article
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One generated shard: its tables, its quoted actors and its near-duplicate copies
+    (a ``duplicates`` table, copies and originals both in this shard)."""
+
+    tables: dict[str, pa.Table]
+    speaking: Speaking
+    duplicates: pa.Table
+
+
 def shard_tables(pools: Pools, seed: int, shard: int, start: int, n: int) -> dict[str, pa.Table]:
     """The tables of one shard: articles ``start … start+n-1`` of the synthetic corpus
     (depends only on the seed, the shard number and the range)."""
+    return make_shard(pools, seed, shard, start, n).tables
+
+
+def _copies(seed: int, shard: int, n: int, day: I64) -> tuple[I64, I64, F64]:
+    """About :data:`COPY_SHARE` of the shard's articles as near-copies of another of its
+    articles: (copy positions, their originals' positions, similarity). Drawn from a
+    generator of its own, so the other columns are those of a corpus without copies; moves
+    each copy's day to 1-3 days after its original's (``day`` is changed in place), since
+    the duplicate finder takes the earliest-published member of a cluster as the original."""
+    rng = np.random.default_rng([seed, 3, shard])
+    is_copy = rng.random(n) < COPY_SHARE
+    copy, pool = np.flatnonzero(is_copy), np.flatnonzero(~is_copy)
+    if len(pool) == 0:
+        copy = copy[:0]
+    orig = pool[rng.integers(0, max(len(pool), 1), len(copy))]
+    day[orig] = np.minimum(day[orig], 727)
+    day[copy] = day[orig] + rng.integers(1, 4, len(copy))
+    # the finder's similarity: the share of NUM_PERM MinHash permutations that agree,
+    # at least THRESHOLD; wire copies mostly agree almost everywhere
+    lo = int(np.ceil(THRESHOLD * NUM_PERM))
+    agree = lo + np.round((NUM_PERM - lo) * rng.beta(4, 1.2, len(copy))).astype(np.int64)
+    return copy, orig, agree / NUM_PERM
+
+
+def make_shard(pools: Pools, seed: int, shard: int, start: int, n: int) -> Shard:
+    """:func:`shard_tables` with the shard's quoted actors and copies (see :class:`Shard`)."""
     rng = np.random.default_rng([seed, 2, shard])
     ar = np.arange(start, start + n, dtype=np.int64)
     # ids: 16 hex digits, unique (an odd multiplier is a bijection mod 2**64)
@@ -387,6 +456,9 @@ def shard_tables(pools: Pools, seed: int, shard: int, start: int, n: int) -> dic
     # outlets, dates, sources
     outlet = rng.choice(len(pools.outlet_p), size=n, p=pools.outlet_p)
     day = rng.integers(0, 731, n)
+    copy, orig, similarity = _copies(seed, shard, n, day)
+    is_orig = np.zeros(n, np.bool_)
+    is_orig[orig] = True
     date = (np.datetime64("2023-01-01") + day.astype("timedelta64[D]")).astype(str)
     host = pools.outlet_hosts.take(pa.array(outlet))
     www = np.where(rng.random(n) < 0.5, "www.", "")
@@ -397,7 +469,7 @@ def shard_tables(pools: Pools, seed: int, shard: int, start: int, n: int) -> dic
     has_site = pools.outlet_has_site[outlet]
     site = pc.if_else(pa.array(has_site), pools.outlets.take(pa.array(outlet)),
                       pa.nulls(n, pa.string()))
-    published = pc.if_else(pa.array(rng.random(n) < 0.97), pa.array(date),
+    published = pc.if_else(pa.array((rng.random(n) < 0.97) | is_orig), pa.array(date),
                            pa.nulls(n, pa.string()))
     kind = np.array(["jsonl", "html", "warc", "url"])[
         rng.choice(4, size=n, p=[0.55, 0.2, 0.2, 0.05])]
@@ -717,27 +789,117 @@ def shard_tables(pools: Pools, seed: int, shard: int, start: int, n: int) -> dic
         if name not in tables:
             _UNFILLED.add(f"{name} (whole table)")
             tables[name] = SCHEMAS[name].empty_table()
-    return {name: tables[name] for name in TABLES}
+    a_quotes = np.bincount(q_actor[resolved], minlength=len(a_ent)).astype(np.int64)
+    spoke = np.flatnonzero(a_quotes > 0)
+    take = pa.array(spoke)
+    speaking = Speaking(article=a_art[spoke], article_id=ids.take(pa.array(a_art[spoke])), actor_id=a_id.take(take),
+                        name=a_name.take(take), entity=a_ent[spoke], variant=variant[spoke],
+                        quotes=a_quotes[spoke])
+    duplicates = pa.Table.from_arrays(
+        [ids.take(pa.array(copy)), ids.take(pa.array(orig)), pa.array(similarity)],
+        schema=DERIVED_SCHEMAS["duplicates"])
+    return Shard({name: tables[name] for name in TABLES}, speaking, duplicates)
 
 
 # --------------------------------------------------------------------------- a folder
 
 
+class DerivedWriter:
+    """``OUT/derived`` as ``unspin batch`` leaves it after a run (see
+    :mod:`unspin.batch.derived`), built from the generator's truth instead of the merge and
+    the MinHash: each generated entity is one canonical speaker (named by its full form;
+    entities of one name, e.g. two "Kalo residents" groups, are one speaker, as the merge
+    would make them) whose aliases are the surface forms it was quoted under; the copies
+    drawn per shard are the duplicates. Fed a shard at a time; ``speaker_actors`` is
+    streamed to disk, the rest held per entity."""
+
+    def __init__(self, out: Path, pools: Pools) -> None:
+        self.out, self.pools = out, pools
+        self.folder = out / DERIVED
+        self.folder.mkdir(parents=True, exist_ok=True)
+        n_ent = len(pools.entity_type)
+        full = pools.aliases.take(pa.array(np.arange(n_ent, dtype=np.int64) * 5))
+        names, inverse = np.unique(np.asarray(full.to_pylist(), dtype=object),
+                                   return_inverse=True)
+        self.canon: I64 = inverse.astype(np.int64)           # entity -> speaker
+        self.speaker_name = pa.array(names.tolist(), pa.string())
+        self.speaker_type = np.zeros(len(names), np.int64)
+        self.speaker_type[self.canon] = pools.entity_type
+        self.seen = np.zeros(n_ent * 5, np.bool_)             # (entity, form) quoted
+        self.articles = np.zeros(len(names), np.int64)
+        self.quotes = np.zeros(len(names), np.int64)
+        self.copies: list[pa.Table] = []
+        self.actors = pq.ParquetWriter(self.folder / "speaker_actors.parquet",
+                                       DERIVED_SCHEMAS["speaker_actors"], compression="zstd")
+
+    def add(self, shard: Shard) -> None:
+        sp = shard.speaking
+        g = self.canon[sp.entity]
+        k = len(self.articles)
+        self.seen[sp.entity * 5 + sp.variant] = True
+        self.quotes += np.bincount(g, weights=sp.quotes, minlength=k).astype(np.int64)
+        self.articles += np.bincount(np.unique(sp.article * k + g) % k, minlength=k)
+        self.actors.write_table(pa.Table.from_arrays(
+            [sp.article_id, sp.actor_id, sp.name, self.speaker_name.take(pa.array(g))],
+            schema=DERIVED_SCHEMAS["speaker_actors"]))
+        self.copies.append(shard.duplicates)
+
+    def close(self) -> dict[str, int]:
+        """Write ``speakers`` and ``duplicates``, then ``meta.json`` naming the shards now in
+        ``out`` (so :func:`unspin.batch.derived.is_fresh` holds); returns the row counts."""
+        self.actors.close()
+        forms = np.flatnonzero(self.seen)
+        aliases: dict[int, set[str]] = {}
+        for speaker, name in zip(self.canon[forms // 5].tolist(),
+                                 self.pools.aliases.take(pa.array(forms)).to_pylist(),
+                                 strict=True):
+            aliases.setdefault(speaker, set()).add(name)
+        quoted = np.flatnonzero(self.quotes > 0)
+        names = self.speaker_name.take(pa.array(quoted)).to_pylist()
+        order = sorted(range(len(quoted)), key=lambda i: (-int(self.quotes[quoted[i]]), names[i]))
+        rows = quoted[order]
+        speakers = pa.Table.from_arrays([
+            pa.array([names[i] for i in order], pa.string()),
+            pa.array(np.array(_TYPES)[self.speaker_type[rows]]),
+            pa.array([sorted(aliases[int(r)]) for r in rows], pa.list_(pa.string())),
+            pa.array(self.articles[rows]), pa.array(self.quotes[rows]),
+            pa.nulls(len(rows), pa.string())], schema=DERIVED_SCHEMAS["speakers"])
+        copies = pa.concat_tables(self.copies) if self.copies else \
+            DERIVED_SCHEMAS["duplicates"].empty_table()
+        copies = copies.sort_by("article_id")  # as find_duplicates returns them
+        pq.write_table(speakers, self.folder / "speakers.parquet", compression="zstd")
+        pq.write_table(copies, self.folder / "duplicates.parquet", compression="zstd")
+        counts = {"speakers": speakers.num_rows,
+                  "speaker_actors": pq.read_metadata(
+                      self.folder / "speaker_actors.parquet").num_rows,
+                  "duplicates": copies.num_rows}
+        meta = {"built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "params": _params(), "shards": _shards(self.out), "aliases": None,
+                "rows": counts, "synthetic": "bench/corpus_scale.py (the generator's truth)"}
+        (self.folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n",
+                                               encoding="utf-8")
+        return counts
+
+
 def generate(out: Path, articles: int, *, seed: int = 0, shard_size: int = 10_000,
              pools: Pools | None = None) -> Path:
-    """Write a synthetic batch output of ``articles`` articles into ``out`` (replaced)."""
+    """Write a synthetic batch output of ``articles`` articles into ``out`` (replaced):
+    the shards, ``OUT/derived`` (:class:`DerivedWriter`) and a manifest."""
     if out.exists():
         shutil.rmtree(out)
     shards = out / "shards"
     shards.mkdir(parents=True)
     pools = pools or make_pools(seed)
     _UNFILLED.clear()
+    derived = DerivedWriter(out, pools)
     for k, start in enumerate(range(0, articles, shard_size), start=1):
         folder = shards / f"part-{k:06d}"
         folder.mkdir()
-        for name, table in shard_tables(pools, seed, k, start,
-                                        min(shard_size, articles - start)).items():
+        shard = make_shard(pools, seed, k, start, min(shard_size, articles - start))
+        for name, table in shard.tables.items():
             pq.write_table(table, folder / f"{name}.parquet", compression="zstd")
+        derived.add(shard)
+    derived.close()
     (out / "manifest.json").write_text(json.dumps({
         "format": "unspin-batch/1", "synthetic": True, "generator": "bench/corpus_scale.py",
         "articles": articles, "seed": seed, "shard_size": shard_size,
@@ -757,24 +919,74 @@ def folder_bytes(out: Path) -> int:
 # --------------------------------------------------------------------------- timing
 
 
+#: Timed on the small set only, and once: a page per count and per linked article, one
+#: ``articles_behind`` query per count (about 2,000 at 2,000 articles, 33 ms each there).
+SMALL_ONLY = ("write_site",)
+
+
 def targets() -> list[str]:
-    """What is timed: every named query, then the page, the JSON of all, each query's CSV."""
+    """What is timed: every named query, the page, the JSON of all, each query's CSV,
+    opening the corpus, a filtered corpus (open and page), the articles behind a top
+    speaker and behind an (outlet, technique) cell, and the static site."""
     from unspin.corpus import QUERIES
 
-    return [*QUERIES, "render_html", "to_json", "to_csv"]
+    return [*QUERIES, "render_html", "to_json", "to_csv", "open", "filtered_render_html",
+            "behind_speaker", "behind_outlet_technique", *SMALL_ONLY]
 
 
-def _action(name: str) -> Callable[[Any], int]:
-    """A callable on an open Corpus that runs target ``name`` and returns its result size."""
+def drill_keys(db: Any) -> dict[str, str]:
+    """What the drill-down and filtered targets pick, from the corpus itself: the top
+    speaker, the largest outlet and its most frequent technique."""
+    speaker = db.query("top_speakers", top=1)[0]["speaker"]
+    cell = db.query("outlet_technique", top=1)[0]
+    return {"speaker": str(speaker), "outlet": str(cell["outlet"]),
+            "technique": str(cell["technique"])}
+
+
+#: The filtered corpus's date range (half of the generated two years).
+SINCE, UNTIL = dt.date(2024, 1, 1), dt.date(2024, 6, 30)
+
+
+def _action(name: str, db: Any, scratch: Path) -> Callable[[], int]:
+    """A callable that runs target ``name`` (on the open Corpus ``db``, or opening its
+    own over ``db.out``) and returns its result size; chosen keys are looked up here,
+    before the timing."""
     from unspin import corpus
+    from unspin.corpus_site import write_site
 
     if name == "render_html":
-        return lambda db: len(corpus.render_html(db))
+        return lambda: len(corpus.render_html(db))
     if name == "to_json":
-        return lambda db: len(corpus.to_json(db, list(corpus.QUERIES)))
+        return lambda: len(corpus.to_json(db, list(corpus.QUERIES)))
     if name == "to_csv":
-        return lambda db: sum(len(corpus.to_csv(db, q)) for q in corpus.QUERIES)
-    return lambda db: len(db.query(name))
+        return lambda: sum(len(corpus.to_csv(db, q)) for q in corpus.QUERIES)
+    if name == "open":
+        def open_close() -> int:
+            with corpus.Corpus(db.out) as fresh:
+                return len(fresh.con.execute("SHOW TABLES").fetchall())
+        return open_close
+    keys = drill_keys(db) if name in ("filtered_render_html", "behind_speaker",
+                                      "behind_outlet_technique") else {}
+    if name == "filtered_render_html":
+        filters = corpus.Filters(since=SINCE, until=UNTIL, outlets=(keys["outlet"],),
+                                 speakers=(keys["speaker"],))
+
+        def filtered() -> int:
+            with corpus.Corpus(db.out, filters=filters) as view:
+                return len(corpus.render_html(view))
+        return filtered
+    if name == "behind_speaker":
+        return lambda: db.articles_behind({"speaker": keys["speaker"]})[0]
+    if name == "behind_outlet_technique":
+        cell = {"outlet": keys["outlet"], "technique": keys["technique"]}
+        return lambda: db.articles_behind(cell)[0]
+    if name == "write_site":
+        def site() -> int:
+            shutil.rmtree(scratch, ignore_errors=True)
+            written = write_site(db, scratch)
+            return written.counts + written.articles
+        return site
+    return lambda: len(db.query(name))
 
 
 def time_target(out: Path, name: str, repeat: int) -> dict[str, Any]:
@@ -787,16 +999,18 @@ def time_target(out: Path, name: str, repeat: int) -> dict[str, Any]:
     threads, memory_limit = db.con.execute(
         "SELECT current_setting('threads'), current_setting('memory_limit')").fetchone() or (0, "")
     rss_before = _rss_mb("VmRSS:")
-    action = _action(name)
+    scratch = out.parent / f".site-{out.name}"
     times, cpu, size = [], [], 0
     try:
+        action = _action(name, db, scratch)
         for _ in range(repeat):
             t, c = time.perf_counter(), time.process_time()
-            size = action(db)
+            size = action()
             times.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)  # every DuckDB thread's CPU, this process's
     finally:
         db.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     return {"target": name, "seconds": times, "median_s": statistics.median(times),
             "cpu_seconds": cpu, "median_cpu_s": statistics.median(cpu),
             "min_s": min(times), "result": size, "open_s": open_s, "rss_before_mb": rss_before,
@@ -843,17 +1057,29 @@ def time_in_child(out: Path, name: str, repeat: int) -> dict[str, Any]:
 
 
 def measure(out: Path, articles: int, *, seed: int, shard_size: int, repeat: int,
-            pools: Pools) -> dict[str, Any]:
+            pools: Pools, small: bool = False) -> dict[str, Any]:
+    """Generate ``out`` and time every target (those in :data:`SMALL_ONLY` only if
+    ``small``) in a fresh process each."""
+    from unspin.batch.derived import is_fresh, read_derived
+
     t0 = time.perf_counter()
     c0 = time.process_time()
     generate(out, articles, seed=seed, shard_size=shard_size, pools=pools)
     gen = {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
+    if not is_fresh(out):
+        raise SystemExit(f"{out}/{DERIVED} is not fresh: Corpus would recompute it")
     rows = {t: sum(pq.read_metadata(p).num_rows for p in out.glob(f"shards/part-*/{t}.parquet"))
             for t in TABLES}
+    rows |= {t: pq.read_metadata(out / DERIVED / f"{t}.parquet").num_rows
+             for t in DERIVED_SCHEMAS}
+    aliases = pc.list_value_length(read_derived(out, "speakers").column("aliases"))
     load = os.getloadavg()[0]
-    results = [time_in_child(out, name, repeat) for name in targets()]
+    results = [time_in_child(out, name, 1 if name in SMALL_ONLY else repeat)
+               for name in targets() if small or name not in SMALL_ONLY]
     return {"articles": articles, "shards": len(list(out.glob("shards/part-*"))),
-            "generate": gen, "bytes": folder_bytes(out), "rows": rows,
+            "generate": gen, "bytes": folder_bytes(out),
+            "derived_bytes": folder_bytes(out / DERIVED), "rows": rows,
+            "multi_alias_speakers": pc.sum(pc.greater(aliases, 1)).as_py() or 0,
             "load_before": load, "load_after": os.getloadavg()[0], "targets": results}
 
 
@@ -865,31 +1091,39 @@ def markdown(big: dict[str, Any], small: dict[str, Any], repeat: int) -> str:
              "result (rows or characters) |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     by_small = {r["target"]: r for r in small["targets"]}
-    for r in big["targets"]:
-        s = by_small.get(r["target"], {})
-        nan = float("nan")
-        ratio = r["median_s"] / s["median_s"] if s.get("median_s") else nan
-        cpu_ratio = r["median_cpu_s"] / s["median_cpu_s"] if s.get("median_cpu_s") else nan
-        lines.append(f"| {r['target']} | {r['median_s']:.3f} | {r['min_s']:.3f} | "
-                     f"{r['median_cpu_s']:.3f} | {r['rss_before_mb']:.0f} → {r['peak_rss_mb']:.0f} | "
-                     f"{s.get('median_s', nan):.3f} | {s.get('min_s', nan):.3f} | "
-                     f"{s.get('median_cpu_s', nan):.3f} | "
-                     f"{s.get('rss_before_mb', 0):.0f} → {s.get('peak_rss_mb', 0):.0f} | "
-                     f"{ratio:.1f} | {cpu_ratio:.1f} | {r['result']:,} |")
+    by_big = {r["target"]: r for r in big["targets"]}
+    nan = float("nan")
+
+    def cells(r: dict[str, Any]) -> str:
+        if not r:
+            return "– | – | – | not timed"
+        return (f"{r['median_s']:.3f} | {r['min_s']:.3f} | {r['median_cpu_s']:.3f} | "
+                f"{r['rss_before_mb']:.0f} → {r['peak_rss_mb']:.0f}")
+
+    for name in [*by_big, *(t for t in by_small if t not in by_big)]:
+        r, s = by_big.get(name, {}), by_small.get(name, {})
+        ratio = r["median_s"] / s["median_s"] if r and s.get("median_s") else nan
+        cpu_ratio = r["median_cpu_s"] / s["median_cpu_s"] if r and s.get("median_cpu_s") else nan
+        result = f"{r['result']:,}" if r else f"{s.get('result', 0):,} (small)"
+        lines.append(f"| {name} | {cells(r)} | {cells(s)} | {ratio:.1f} | {cpu_ratio:.1f} | "
+                     f"{result} |")
     lines += ["", "| set | articles | shards | generate wall s (CPU s) | on disk MB | KB / article "
-                  "| load avg (before, after timing) | rows |",
+                  "(derived MB) | load avg (before, after timing) | rows |",
               "|---|---:|---:|---:|---:|---:|---|---|"]
     for label, m in (("big", big), ("small", small)):
         rows = ", ".join(f"{t} {v:,}" for t, v in m["rows"].items())
         lines.append(f"| {label} | {m['articles']:,} | {m['shards']} | "
                      f"{m['generate']['wall_s']:.1f} ({m['generate']['cpu_s']:.1f}) | "
-                     f"{m['bytes'] / 1e6:.1f} | {m['bytes'] / 1e3 / m['articles']:.2f} | "
+                     f"{m['bytes'] / 1e6:.1f} | {m['bytes'] / 1e3 / m['articles']:.2f} "
+                     f"({m['derived_bytes'] / 1e6:.1f}) | "
                      f"{m['load_before']:.2f}, {m['load_after']:.2f} | {rows} |")
     t = big["targets"][0]
     lines.append(f"\nEach target: {repeat} runs in one fresh process (Corpus opened once; "
                  f"DuckDB threads {t['duckdb_threads']}, memory limit "
                  f"{t['duckdb_memory_limit']}); RSS at open (Python, pyarrow, DuckDB loaded) "
-                 "and the process's peak.")
+                 "and the process's peak. Speakers with more than one alias: "
+                 f"{big['multi_alias_speakers']:,} of {big['rows']['speakers']:,} (big), "
+                 f"{small['multi_alias_speakers']:,} of {small['rows']['speakers']:,} (small).")
     return "\n".join(lines) + "\n"
 
 
@@ -918,7 +1152,8 @@ def main(argv: list[str] | None = None) -> int:
         for label, n in (("small", args.small), ("big", args.articles)):
             if n > 0:
                 sets[label] = measure(args.dir / f"{label}-{n}", n, seed=args.seed,
-                                      shard_size=args.shard_size, repeat=args.repeat, pools=pools)
+                                      shard_size=args.shard_size, repeat=args.repeat, pools=pools,
+                                      small=label == "small")
                 print(f"{label}: {n:,} articles measured", file=sys.stderr)
     finally:
         if not args.keep:

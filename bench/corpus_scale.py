@@ -73,7 +73,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from unspin import __version__
-from unspin.batch.derived import DERIVED, DERIVED_SCHEMAS, _params, _shards
+from unspin.batch.derived import DERIVED, DERIVED_SCHEMAS, derived_meta
 from unspin.batch.duplicates import NUM_PERM, THRESHOLD
 from unspin.batch.tables import SCHEMAS, TABLES
 from unspin.report.models import SCHEMA_VERSION
@@ -873,9 +873,8 @@ class DerivedWriter:
                   "speaker_actors": pq.read_metadata(
                       self.folder / "speaker_actors.parquet").num_rows,
                   "duplicates": copies.num_rows}
-        meta = {"built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "params": _params(), "shards": _shards(self.out), "aliases": None,
-                "rows": counts, "synthetic": "bench/corpus_scale.py (the generator's truth)"}
+        meta = {**derived_meta(self.out, rows=counts),
+                "synthetic": "bench/corpus_scale.py (the generator's truth)"}
         (self.folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n",
                                                encoding="utf-8")
         return counts

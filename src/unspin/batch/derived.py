@@ -42,6 +42,7 @@ __all__ = [
     "derive_duplicates",
     "derive_speakers",
     "derive_tables",
+    "derived_meta",
     "is_fresh",
     "read_derived",
     "rebuild_derived",
@@ -166,6 +167,18 @@ def is_fresh(out: Path, aliases: Path | None = None) -> bool:
                 and (data.get("aliases") or {}).get("sha256") == _alias_hash(aliases))
 
 
+def derived_meta(out: Path, *, rows: dict[str, int], aliases: Path | None = None,
+                 shards: list[list[str | int]] | None = None) -> dict[str, Any]:
+    """The ``meta.json`` that makes derived tables of ``out`` fresh (:func:`is_fresh`):
+    the merge and finder parameters, the shards they describe (default: as they are now),
+    the alias file's hash, and each table's row count."""
+    return {"built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "params": _params(),
+            "shards": shards if shards is not None else _shards(out),
+            "aliases": ({"path": str(aliases), "sha256": _alias_hash(aliases)}
+                        if aliases is not None else None),
+            "rows": rows}
+
+
 def rebuild_derived(out: Path, aliases: Path | None = None) -> dict[str, int]:
     """Recompute the derived tables from every shard of ``out`` and write them; returns
     each table's row count."""
@@ -193,11 +206,7 @@ def rebuild_derived(out: Path, aliases: Path | None = None) -> dict[str, int]:
             Path(tmp).unlink(missing_ok=True)
             raise
     rows = {name: t.num_rows for name, t in tables.items()}
-    meta = {"built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "params": _params(),
-            "shards": shards,
-            "aliases": ({"path": str(aliases), "sha256": _alias_hash(aliases)}
-                        if aliases is not None else None),
-            "rows": rows}
+    meta = derived_meta(out, rows=rows, aliases=aliases, shards=shards)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-meta-", dir=folder)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(json.dumps(meta, indent=2) + "\n")

@@ -95,6 +95,17 @@ def test_the_articles_behind_a_count_are_the_ones_it_counts(out: Path) -> None:
             db.articles_behind({"colour": "red"})
 
 
+def test_many_counts_at_once_are_each_count_on_its_own(out: Path) -> None:
+    drills = [{"speaker": "Mara Okafor"}, {"outlet": "Coast Gazette"}, {"speaker": "Nobody"},
+              {"outlet": "Daily Ledger", "technique": "Loaded_Language"}, {},
+              {"outlet": "Daily Ledger"}, {"has": "narratives"}, {"week": "2024-04-08"}]
+    with Corpus(out) as db:
+        together = db.articles_behind_many(drills, limit=2)
+        alone = [db.articles_behind(d, limit=2) for d in drills]
+    assert together == alone
+    assert [t for t, _ in together] == [3, 2, 0, 1, 4, 2, 1, 1]
+
+
 def test_every_link_on_every_page_leads_to_a_page_that_exists(site: Path) -> None:
     pages = [site / "index.html", *sorted((site / "counts").glob("*.html"))]
     assert len(pages) > 10

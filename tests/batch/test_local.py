@@ -66,7 +66,10 @@ def test_the_manifest_records_version_options_models_and_inputs(local_out: Path)
     (run,) = manifest["runs"]
     assert (run["status"], run["engine"], run["workers"], run["processed"]) == (
         "complete", "local", 2, 7)
-    assert len(run["peak_rss_mb"]) == 2  # one entry per worker process
+    # one entry per worker process that analysed a record: both, unless one took all
+    # seven before the other started (seen on a loaded machine)
+    assert 1 <= len(run["peak_rss_mb"]) <= 2
+    assert all(int(pid) > 0 and mb > 0 for pid, mb in run["peak_rss_mb"].items())
 
 
 def test_more_failures_than_the_threshold_give_exit_code_1(

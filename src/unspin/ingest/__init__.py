@@ -152,13 +152,18 @@ def _gunzip(data: bytes, what: str, options: Options) -> bytes:
     return out
 
 
-def _from_bytes(data: bytes, hints: Hints, options: Options) -> Article:
+def _decode(data: bytes, hints: Hints, options: Options) -> str:
+    """Bytes to text: gunzipped when they are gzip (the cap applies after), size-checked,
+    decoded (declared charset, else detected)."""
     if data[:2] == _GZIP_MAGIC:
         check_size(len(data), options.max_bytes * GZIP_FACTOR, hints.name)
         data = _gunzip(data, hints.name, options)
-    else:
-        check_size(len(data), options.max_bytes, hints.name)
-    return _from_text(decode_bytes(data, hints.name, declared=hints.charset), hints, options)
+    check_size(len(data), options.max_bytes, hints.name)
+    return decode_bytes(data, hints.name, declared=hints.charset)
+
+
+def _from_bytes(data: bytes, hints: Hints, options: Options) -> Article:
+    return _from_text(_decode(data, hints, options), hints, options)
 
 
 def _from_text(text: str, hints: Hints, options: Options, *, sniff_name: bool = True) -> Article:
@@ -216,11 +221,7 @@ def read_source(source: str, options: Options = DEFAULT_OPTIONS, *,
             p = Path(source)
             data = _read_path(p, options)
             hints = Hints(id=_path_id(p), name=p.name, path=str(p))
-        if data[:2] == _GZIP_MAGIC:
-            check_size(len(data), options.max_bytes * GZIP_FACTOR, hints.name)
-            data = _gunzip(data, hints.name, options)
-        check_size(len(data), options.max_bytes, hints.name)
-        text = decode_bytes(data, hints.name)
+        text = _decode(data, hints, options)
         kind = forced or detect_kind(source if source != "-" else "", text)
         if kind == "jsonl":
             yield from read_jsonl(text.splitlines(), options=options,

@@ -164,3 +164,16 @@ def test_corrections_for_a_task_that_takes_none_or_a_missing_file_are_refused(
     code, _, err = run(["train", "techniques", "--data", str(tmp_path), "--corrections",
                         str(tmp_path / "nope.json")], capsys)
     assert code == 2 and "no such corrections file" in err
+
+
+def test_an_output_path_that_cannot_be_written_is_a_coded_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "r.json"
+    assert main(["analyze", str(SAMPLE), "-o", str(report), *FOUNDATION]) == 0
+    capsys.readouterr()
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x", encoding="utf-8")
+    code, _, err = run(["render", str(report), "-o", str(tmp_path / "missing" / "r.html")], capsys)
+    assert code == 2 and "[E301]" in err and "No such file or directory" in err
+    code, _, err = run(["render", str(report), "-o", str(a_file / "r.html")], capsys)
+    assert code == 2 and "[E301]" in err and str(a_file) in err

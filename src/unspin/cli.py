@@ -292,6 +292,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a path that cannot be written (-o, --site) or read: one boundary
+        from unspin.errors import FileAccessError
+
+        where = exc.filename if exc.filename is not None else "a file"
+        error = FileAccessError(f"cannot use {where}: {exc.strerror or exc}; check the path and "
+                                "its permissions", path=str(where))
+        err.print(f"[red]error[/red] {error}", highlight=False)
+        return error.exit_code
     return result if isinstance(result, int) else 0
 
 

@@ -16,6 +16,8 @@ Hierarchy::
     │       └── BlockedURLError a URL that points at a private, loopback or link-local host
     ├── ModelError              a model or its package is missing, broken or tampered with
     ├── ConfigError             options that contradict each other or name unknown parts
+    │   └── FileAccessError     a path the command cannot read or write (a file where a
+    │                           folder goes, a missing folder, no permission)
     ├── PipelineError           a stage failed on a document (a bug: please report it)
     └── WorkerError             an analysis worker process stopped (killed, out of memory)
 
@@ -35,6 +37,7 @@ __all__ = [
     "DecodeError",
     "EmptyInputError",
     "FetchError",
+    "FileAccessError",
     "InputError",
     "InputTooLargeError",
     "ModelError",
@@ -119,6 +122,10 @@ class ModelError(UnspinError):
 class ConfigError(UnspinError):
     code = "E300"
     exit_code = 2
+
+
+class FileAccessError(ConfigError):
+    code = "E301"
 
 
 class PipelineError(UnspinError):

@@ -169,3 +169,15 @@ def test_a_researcher_clicks_from_a_count_to_an_articles_report(page: Any, site:
     page.get_by_role("link", name="Ferry timetable changes").click()  # the list is newest first
     expect(page.locator("h1")).to_have_text("Ferry timetable changes")
     assert page.url.endswith(article_file("ledger/2"))
+
+
+def test_the_command_for_the_rest_of_a_list_keeps_the_views_filters(out: Path,
+                                                                     tmp_path: Path) -> None:
+    from unspin.corpus import Filters
+
+    with Corpus(out, filters=Filters(outlets=("Daily Ledger",))) as db:
+        write_site(db, tmp_path / "s", per_count=1)
+    pages = [p.read_text(encoding="utf-8") for p in (tmp_path / "s" / "counts").glob("*.html")]
+    speaker = next(p for p in pages if "<h1>Articles with speaker = Mara Okafor</h1>" in p)
+    assert "2 in this view" in speaker  # the Gazette's article is filtered out
+    assert "--outlet &#x27;Daily Ledger&#x27;" in speaker and "--behind" in speaker

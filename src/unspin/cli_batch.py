@@ -172,6 +172,10 @@ def corpus(
                                 per_count=per_count)
             typer.echo(f"wrote {site / 'index.html'}: {result.counts} count pages, "
                        f"{result.articles} article pages", err=True)
+            if result.missing:
+                typer.secho(f"warning: {len(result.missing)} listed articles have no report in "
+                            f"the tables (e.g. {result.missing[0]}); their titles are not "
+                            "linked", err=True, fg="yellow")
             return
         if behind:
             total, rows = db.articles_behind(drill, limit=2**62)

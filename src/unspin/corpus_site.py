@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from unspin.corpus import Corpus, Drill, Period, render_html
+from unspin.corpus import Corpus, Drill, Period, cli_equivalent, render_html
 
 __all__ = ["SiteResult", "article_file", "write_site"]
 
@@ -109,12 +109,15 @@ def _table(cols: list[str], rows: list[dict[str, Any]], *,
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _cli(db: Corpus, drill: Drill) -> str:
-    args = ["unspin", "corpus", *map(str, db.outs)]
-    for k, v in sorted(drill.items()):
-        if k not in ("failures", "copies"):
-            args += ["--behind", f"{k}={v}"]
-    return shlex.join([*args, "--format", "csv"])
+def _all_of_them(db: Corpus, drill: Drill) -> str:
+    """Where the whole list behind ``drill`` is: the command (this view's filters and
+    ``--behind``), or the table that holds it."""
+    if "failures" in drill:
+        return "the failures table: shards/*/failures.parquet"
+    if "copies" in drill:
+        return "the duplicates table: derived/duplicates.parquet"
+    behind = [arg for k, v in sorted(drill.items()) for arg in ("--behind", f"{k}={v}")]
+    return cli_equivalent(db) + " " + shlex.join([*behind, "--format", "csv"])
 
 
 def write_site(db: Corpus, folder: Path, *, top: int = 20, period: Period = "month",
@@ -176,7 +179,7 @@ def write_site(db: Corpus, folder: Path, *, top: int = 20, period: Period = "mon
             table = _table(["title", "outlet", "published", "id"], rows,
                            linked={"title": "id"}, pages=links)
         more = (f"<p class=\"note\">Showing the first {len(rows)} of {total}. All of them: "
-                f"<code>{_e(_cli(db, drill))}</code></p>" if total > len(rows) else "")
+                f"<code>{_e(_all_of_them(db, drill))}</code></p>" if total > len(rows) else "")
         body = (f"<p class=\"note\">{total} in this view of the corpus (the same filters and "
                 f"copy folding as the corpus page).</p>{more}{table if rows else ''}")
         (folder / "counts" / name).write_text(_page(title, body, up="../index.html"),

@@ -18,6 +18,8 @@ from unspin.export import export
 from unspin.train.corrections import (
     BAD_OFFSETS,
     LOOSE_SOURCE,
+    MALFORMED,
+    NO_TEXT,
     REJECTED,
     SUPERSEDED,
     UNKNOWN_LABEL,
@@ -253,3 +255,54 @@ def test_offsets_counted_in_utf16_units_after_an_emoji_are_read_right(tmp_path: 
                                                    "labels": ["Loaded_Language"]}}]}]}
     (article,) = ptc_articles(read_corrections(_write(tmp_path / "ls.json", [task])).articles)
     assert [(s.start, s.end) for s in article.spans] == [(a, a + 8)]
+
+
+def _labels(start: int, end: int, surface: str, label: str = "Loaded_Language") -> dict[str, Any]:
+    return {"id": "x", "from_name": "technique", "to_name": "text", "type": "labels",
+            "value": {"start": start, "end": end, "text": surface, "labels": [label]}}
+
+
+def test_utf16_offsets_that_reach_the_end_of_the_text_are_read_right(tmp_path: Path) -> None:
+    text = "\U0001F389 shameful"
+    task = {"data": {"text": text, "article_id": "end"},
+            "annotations": [{"result": [_labels(3, 11, "shameful")]}]}  # UTF-16: past len(text)
+    (article,) = ptc_articles(read_corrections(_write(tmp_path / "ls.json", [task])).articles)
+    assert [(s.start, s.end) for s in article.spans] == [(2, 10)]
+
+
+def test_tasks_that_name_no_article_never_take_each_other_s_place(tmp_path: Path) -> None:
+    def task(text: str) -> dict[str, Any]:
+        return {"id": 1, "data": {"text": text},  # Label Studio numbers tasks per project
+                "annotations": [{"result": [_labels(0, 5, text[:5])]}]}
+
+    one = _write(tmp_path / "one.json", [task("Alpha text about the harbour.")])
+    two = _write(tmp_path / "two.json", [task("Gamma text about the ferry.")])
+    articles, _ = load_corrections([one, two], "techniques", lambda _: None)
+    assert sorted(a.text for a in articles) == ["Alpha text about the harbour.",
+                                                "Gamma text about the ferry."]
+
+
+@pytest.mark.parametrize("result", [{"x": 1}, [5], [{"type": "labels", "value": "oops"}]])
+def test_a_malformed_annotation_is_skipped_not_read_as_no_techniques(
+        tmp_path: Path, result: Any) -> None:
+    task = {"data": {"text": "A text with words.", "article_id": "m"},
+            "annotations": [{"result": result}]}
+    corr = read_corrections(_write(tmp_path / "ls.json", [task]))
+    assert corr.articles == [] and corr.skipped[MALFORMED] == 1
+
+
+def test_a_task_without_text_is_skipped_and_the_others_are_read(tmp_path: Path) -> None:
+    good = {"data": {"text": "A text with words.", "article_id": "g"},
+            "annotations": [{"result": [_labels(2, 6, "text")]}]}
+    blank = {"data": {"text": "   ", "article_id": "b"}, "annotations": [{"result": []}]}
+    corr = read_corrections(_write(tmp_path / "ls.json", [good, blank, {"data": {}}]))
+    assert [a.id for a in corr.articles] == ["g"] and corr.skipped[NO_TEXT] == 2
+
+
+def test_a_later_reject_withdraws_an_earlier_accept(tmp_path: Path) -> None:
+    text = "A text with words."
+    accept = {"text": text, "meta": {"article_id": "p"}, "answer": "accept",
+              "spans": [{"start": 2, "end": 6, "label": "Doubt"}]}
+    corr = read_corrections(_jsonl(tmp_path / "p.jsonl", [accept, {**accept, "answer": "reject"}]))
+    assert corr.articles == [] and corr.skipped[REJECTED] == 1
+

@@ -61,9 +61,11 @@ UNKNOWN_LABEL = "unknown label"
 BAD_OFFSETS = "offsets do not match the text"
 LOOSE_SOURCE = "a Source tied to no Cue or Content"
 SUPERSEDED = "the same article again, later in the file (the later one is used)"
+NO_TEXT = "no article text"
+MALFORMED = "an annotation that is not a list of labelled spans"
 #: Why a task is not used, in the order summaries list them.
-SKIP_REASONS: tuple[str, ...] = (UNREVIEWED, REJECTED, UNKNOWN_LABEL, BAD_OFFSETS, LOOSE_SOURCE,
-                                 SUPERSEDED)
+SKIP_REASONS: tuple[str, ...] = (UNREVIEWED, REJECTED, NO_TEXT, MALFORMED, UNKNOWN_LABEL,
+                                 BAD_OFFSETS, LOOSE_SOURCE, SUPERSEDED)
 
 
 def _technique_labels() -> tuple[str, ...]:
@@ -121,10 +123,21 @@ class Corrections:
 
 
 class _Skip(Exception):
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, id: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.id = id  # the article, when known (a later reject then drops an earlier accept)
+
+
+def _text_id(text: str) -> str:
+    """An id for a task that names no article: from its text, so two files' tasks never
+    take each other's place unless they are the same article."""
+    return "text-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def _utf16_len(text: str) -> int:
+    return sum(2 if ord(c) > 0xFFFF else 1 for c in text)
 
 
 @dataclass(frozen=True)
@@ -160,11 +173,15 @@ def _from_utf16(text: str, start: int, end: int, surface: str) -> tuple[int, int
 def _span(id_: str, raw: dict[str, Any], labels: Any, text: str, where: str) -> _Span:
     start, end = _int(raw.get("start")), _int(raw.get("end"))
     surface = raw.get("text")
-    if start is None or end is None or not 0 <= start < end <= len(text):
+    # offsets may count UTF-16 units, which run past the code points after an emoji
+    if start is None or end is None or not 0 <= start < end <= max(len(text), _utf16_len(text)):
         raise _Skip(BAD_OFFSETS, f"{where}: span [{raw.get('start')}, {raw.get('end')}) does "
                     f"not fit a text of {len(text)} characters")
     if isinstance(surface, str) and text[start:end] != surface:
         start, end = _from_utf16(text, start, end, surface)
+    if end > len(text):
+        raise _Skip(BAD_OFFSETS, f"{where}: span [{start}, {end}) does not fit a text of "
+                    f"{len(text)} characters")
     if isinstance(surface, str) and text[start:end] != surface:
         raise _Skip(BAD_OFFSETS, f"{where}: span [{start}, {end}) is {text[start:end]!r} in the "
                     f"text, the file says {surface!r}")
@@ -255,12 +272,12 @@ def _article(id_: str, text: str, extra: Any, spans: Sequence[_Span],
 
 def _label_studio(task: dict[str, Any], k: int, path: Path) -> CorrectedArticle:
     data = task.get("data")
-    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
-        raise CorrectionsError(f"task {k} of {path} has no data.text; give the JSON export of "
-                               "a Label Studio project made from `unspin export --format "
-                               "label-studio`", path=str(path), task=k)
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str) \
+            or not data["text"].strip():
+        raise _Skip(NO_TEXT, f"task {k} has no data.text (tasks made by `unspin export "
+                    "--format label-studio` carry it)")
     text: str = data["text"]
-    id_ = str(data.get("article_id") or task.get("id") or f"task-{k}")
+    id_ = str(data.get("article_id") or _text_id(text))
     where = f"task {k} ({id_})"
     annotations = task.get("annotations") or task.get("completions") or []
     if not isinstance(annotations, list):
@@ -270,20 +287,24 @@ def _label_studio(task: dict[str, Any], k: int, path: Path) -> CorrectedArticle:
     if not annotations:
         raise _Skip(UNREVIEWED, where)
     if not live:
-        raise _Skip(REJECTED, f"{where}: every annotation was cancelled")
+        raise _Skip(REJECTED, f"{where}: every annotation was cancelled", id=id_)
     _, chosen = max(live, key=lambda ia: (bool(ia[1].get("ground_truth")),
                                          str(ia[1].get("updated_at") or ia[1].get("created_at")
                                              or ""), ia[0]))
     result = chosen.get("result") or []
     spans: list[_Span] = []
     relations: list[tuple[str, str]] = []
-    for n, item in enumerate(result if isinstance(result, list) else []):
+    if not isinstance(result, list):
+        raise _Skip(MALFORMED, f"{where}: the annotation's result is not a list")
+    for n, item in enumerate(result):
         if not isinstance(item, dict):
-            continue
+            raise _Skip(MALFORMED, f"{where}: result item {n} is not an object")
         if item.get("type") == "relation":
             relations.append((str(item.get("from_id")), str(item.get("to_id"))))
-        elif item.get("type") == "labels" and isinstance(item.get("value"), dict):
-            value = item["value"]
+        elif item.get("type") == "labels":
+            value = item.get("value")
+            if not isinstance(value, dict):
+                raise _Skip(MALFORMED, f"{where}: result item {n} has no value object")
             spans.append(_span(str(item.get("id", f"r{n}")), value, value.get("labels"), text,
                                where))
     return _article(id_, text, data.get("unspin"), spans, relations, where)
@@ -291,17 +312,17 @@ def _label_studio(task: dict[str, Any], k: int, path: Path) -> CorrectedArticle:
 
 def _prodigy(task: dict[str, Any], k: int, path: Path) -> CorrectedArticle:
     text = task.get("text")
-    if not isinstance(text, str):
-        raise CorrectionsError(f"line {k} of {path} has no text; give Prodigy JSONL (e.g. "
-                               "`prodigy db-out DATASET`)", path=str(path), line=k)
+    if not isinstance(text, str) or not text.strip():
+        raise _Skip(NO_TEXT, f"line {k} has no text (Prodigy JSONL, e.g. `prodigy db-out "
+                    "DATASET`, carries it)")
     meta: dict[str, Any] = task["meta"] if isinstance(task.get("meta"), dict) else {}
-    id_ = str(meta.get("article_id") or task.get("_input_hash") or f"line-{k}")
+    id_ = str(meta.get("article_id") or _text_id(text))
     where = f"line {k} ({id_})"
     answer = task.get("answer")
     if answer is None:
         raise _Skip(UNREVIEWED, where)
     if answer != "accept":
-        raise _Skip(REJECTED, f"{where}: answered {answer!r}")
+        raise _Skip(REJECTED, f"{where}: answered {answer!r}", id=id_)
     raw_spans = task.get("spans") or []
     spans = [_span(f"s{n}", s, s.get("label"), text, where)
              for n, s in enumerate(raw_spans if isinstance(raw_spans, list) else [])
@@ -319,10 +340,11 @@ def _prodigy(task: dict[str, Any], k: int, path: Path) -> CorrectedArticle:
     return _article(id_, text, task.get("unspin"), spans, relations, where)
 
 
-def _load(path: Path) -> tuple[list[Any], str]:
-    """The file's tasks and its format (``label-studio`` or ``prodigy``)."""
+def _load(path: Path) -> tuple[list[Any], str, bytes]:
+    """The file's tasks, its format (``label-studio`` or ``prodigy``) and its bytes."""
     try:
-        raw = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
+        raw = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CorrectionsError(f"cannot read corrections from {path}: {exc}",
                                path=str(path)) from exc
@@ -339,17 +361,18 @@ def _load(path: Path) -> tuple[list[Any], str]:
                     raise CorrectionsError(f"line {n} of {path} is not JSON ({exc}); give a "
                                            "Label Studio JSON export or Prodigy JSONL",
                                            path=str(path), line=n) from exc
-    dicts = [t for t in tasks if isinstance(t, dict)]
-    if not dicts or len(dicts) != len(tasks):
-        raise CorrectionsError(f"{path} holds no tasks (expected a Label Studio JSON export: a "
-                               "list of tasks, or Prodigy JSONL: one task a line)", path=str(path))
-    return dicts, "label-studio" if "data" in dicts[0] else "prodigy"
+    odd = next((n for n, t in enumerate(tasks, 1) if not isinstance(t, dict)), None)
+    if not tasks or odd is not None:
+        where = f"task {odd} is not an object" if odd is not None else "no tasks"
+        raise CorrectionsError(f"{path}: {where} (expected a Label Studio JSON export: a list "
+                               "of tasks, or Prodigy JSONL: one task a line)", path=str(path))
+    return tasks, "label-studio" if "data" in tasks[0] else "prodigy", data
 
 
 def read_corrections(path: Path) -> Corrections:
     """Read one corrected export (format detected: Label Studio tasks have ``data``)."""
-    tasks, fmt = _load(path)
-    out = Corrections(path, fmt, hashlib.sha256(path.read_bytes()).hexdigest(), len(tasks))
+    tasks, fmt, data = _load(path)
+    out = Corrections(path, fmt, hashlib.sha256(data).hexdigest(), len(tasks))
     parse: Callable[[dict[str, Any], int, Path], CorrectedArticle] = (
         _label_studio if fmt == "label-studio" else _prodigy)
     by_id: dict[str, CorrectedArticle] = {}
@@ -358,10 +381,17 @@ def read_corrections(path: Path) -> Corrections:
             article = parse(task, k, path)
         except _Skip as skip:
             out.skip(skip.reason, skip.message)
+            if skip.reason == REJECTED and skip.id in by_id:  # the later answer stands
+                del by_id[skip.id]
+                out.skip(SUPERSEDED, f"task {k} ({skip.id}) rejects an earlier answer")
             continue
         if article.id in by_id:
             out.skip(SUPERSEDED, f"task {k} ({article.id})")
         by_id[article.id] = article
+    if out.skipped[NO_TEXT] == len(tasks):
+        raise CorrectionsError(f"no task of {path} has an article text ({out.examples[NO_TEXT]});"
+                               " give a Label Studio JSON export or Prodigy JSONL of tasks made "
+                               "by `unspin export`", path=str(path))
     out.articles = list(by_id.values())
     return out
 

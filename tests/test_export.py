@@ -21,6 +21,11 @@ from unspin.export import (
 )
 from unspin.report import Report
 
+#: What the annotated report's quotes and techniques cover (tests/conftest.py).
+SURFACES = {"will change everything", "said", "Mayor Ilse Brandt", "believes", "Brandt",
+            "the council will agree", "the port will pay for it", "called", "Critics",
+            "the plan a reckless gamble", "reckless gamble"}
+
 
 def _export(source: Path, fmt: str, **kw: Any) -> str:
     out = io.StringIO()
@@ -38,10 +43,10 @@ def test_every_exported_span_indexes_the_text_the_task_carries(batch_out: Path) 
     (task, _) = json.loads(_export(batch_out, "label-studio"))
     text = task["data"]["text"]
     spans = [r for r in task["predictions"][0]["result"] if r["type"] == "labels"]
-    assert spans
+    # the fixture's spans, read back through the offsets (not through the export's own text)
+    assert {text[r["value"]["start"]:r["value"]["end"]] for r in spans} == SURFACES
     for item in spans:
-        v = item["value"]
-        assert text[v["start"]:v["end"]] == v["text"]
+        assert item["value"]["text"] == text[item["value"]["start"]:item["value"]["end"]]
         assert 0.0 <= item["score"] <= 1.0
 
 
@@ -80,7 +85,7 @@ def test_layers_choose_what_a_task_carries(annotated_report: Report) -> None:
 def test_a_prodigy_task_has_token_free_spans_relations_and_meta(annotated_report: Report) -> None:
     task = prodigy_task(annotated_report)
     text = task["text"]
-    assert all(text[s["start"]:s["end"]] == s["text"] for s in task["spans"])
+    assert {text[s["start"]:s["end"]] for s in task["spans"]} == SURFACES
     assert {s["label"] for s in task["spans"]} >= {"Loaded_Language", *QUOTE_LABELS}
     spans = {(s["start"], s["end"], s["label"]) for s in task["spans"]}
     for rel in task["relations"]:

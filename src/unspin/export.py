@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 from xml.sax.saxutils import quoteattr
 
-from unspin.errors import ConfigError, InputError
+from unspin.errors import ConfigError, EmptyInputError, InputError
 from unspin.report.models import Quote, Report
 
 __all__ = [
@@ -204,28 +204,25 @@ def _reports_from_json(path: Path) -> Iterator[Report]:
         raw = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read reports from {path}: {exc}", path=str(path)) from exc
-    stripped = raw.lstrip()
+    from unspin.ingest.jsonl import looks_like_jsonl
+
+    if not raw.strip():
+        raise EmptyInputError(f"{path} is empty; give a batch output folder, a report written "
+                              "by `unspin analyze` or JSONL of reports", path=str(path))
+    where = "it"
     try:
-        if stripped.startswith("{") and not _is_jsonl(stripped):
+        if not looks_like_jsonl(raw):  # one (pretty-printed) report
             yield Report.model_validate_json(raw)
             return
-        for line in raw.splitlines():
+        for n, line in enumerate(raw.splitlines(), 1):
             if line.strip():
+                where = f"line {n}"
                 yield Report.model_validate_json(line)
     except ValidationError as exc:
-        raise InputError(f"{path} does not hold unspin reports ({exc.error_count()} problems, "
-                         f"first: {exc.errors()[0]['msg']}); give a batch output folder, a "
-                         "report written by `unspin analyze` or JSONL of reports",
+        raise InputError(f"{path} does not hold unspin reports ({where}: {exc.error_count()} "
+                         f"problems, first: {exc.errors()[0]['msg']}); give a batch output "
+                         "folder, a report written by `unspin analyze` or JSONL of reports",
                          path=str(path)) from exc
-
-
-def _is_jsonl(text: str) -> bool:
-    first, _, rest = text.partition("\n")
-    try:
-        json.loads(first)
-    except ValueError:
-        return False
-    return bool(rest.strip())
 
 
 def read_reports(source: Path) -> Iterator[Report]:

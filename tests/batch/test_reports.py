@@ -70,3 +70,11 @@ def test_render_of_a_folder_needs_an_id_and_a_file_takes_none(
     report.write_text("{}", encoding="utf-8")
     assert main(["render", str(report), "--id", "harbour-1"]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_a_damaged_shard_is_an_input_error_that_names_the_file(batch_out: Path) -> None:
+    damaged = next((batch_out / "shards").glob("part-*")) / "quotes.parquet"
+    damaged.write_bytes(b"not parquet at all")
+    with pytest.raises(InputError, match=r"quotes\.parquet cannot be read"):
+        load_report(batch_out, "harbour-1")
+

@@ -29,10 +29,15 @@ def shards(out: Path) -> list[Path]:
 
 
 def _read(shard: Path, table: str, filters: Any = None) -> list[dict[str, Any]]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    return list(pq.read_table(shard / f"{table}.parquet", schema=SCHEMAS[table],
-                              filters=filters).to_pylist())
+    path = shard / f"{table}.parquet"
+    try:
+        return list(pq.read_table(path, schema=SCHEMAS[table], filters=filters).to_pylist())
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{path} cannot be read ({exc}); the batch output is damaged: rerun "
+                         "`unspin batch` with --force on its inputs", path=str(path)) from exc
 
 
 def _assemble(articles: list[dict[str, Any]], layer_rows: dict[str, list[dict[str, Any]]]

@@ -289,6 +289,16 @@ def test_the_alias_file_overrides_the_merge_for_this_view(crawl: Path, tmp_path:
     assert (row["speaker"], row["wikidata_id"]) == ("US Department of State", "Q789915")
 
 
+@pytest.mark.parametrize("filters", [Filters(outlets=("Courier",)),
+                                     Filters(since=dt.date(2024, 3, 5), until=dt.date(2024, 3, 5))])
+def test_a_copy_whose_original_is_filtered_out_is_the_views_copy_of_the_story(
+        crawl: Path, filters: Filters) -> None:
+    with Corpus(crawl, filters=filters) as db:
+        ids = {r[0] for r in db.con.execute("SELECT id FROM articles").fetchall()}
+        assert "c2" in ids  # the Courier reprint of the Ledger story (c1)
+        assert db.query("summary")[0]["copies_folded"] == 0 and db.copies() == (0, [])
+
+
 @pytest.mark.parametrize(("filters", "expected"), [
     (Filters(outlets=("ledger",)), [("Donald Trump", 4, 3), ("State Department", 1, 1)]),
     (Filters(since=dt.date(2024, 4, 1)), [("Donald Trump", 2, 2), ("State Department", 1, 1)]),

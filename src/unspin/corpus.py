@@ -436,8 +436,12 @@ class Corpus:
                          "WHERE sa.speaker IN (SELECT speaker FROM filter_speakers))")
         self.con.execute("CREATE VIEW filtered_all AS SELECT a.* FROM articles_all a WHERE "
                          + " AND ".join(where), params)
+        # a copy is folded only into an original this view keeps (a reprint whose original
+        # another outlet or date filtered out is the view's copy of the story)
+        self.con.execute("CREATE VIEW folded AS SELECT d.* FROM duplicates d "
+                         "JOIN filtered_all o ON o.id = d.duplicate_of")
         fold = ("" if self.all_copies else
-                " WHERE id NOT IN (SELECT article_id FROM duplicates)")
+                " WHERE id NOT IN (SELECT article_id FROM folded)")
         self.con.execute(f"CREATE VIEW articles AS SELECT * FROM filtered_all{fold}")
         for table in _LAYERS:
             self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM {table}_all "
@@ -561,8 +565,8 @@ class Corpus:
 
     def copies(self, *, limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
         """The near-duplicate copies folded into their originals (under the filters)."""
-        sql = ("FROM duplicates d JOIN filtered_all c ON c.id = d.article_id "
-               "JOIN articles_all o ON o.id = d.duplicate_of")
+        sql = ("FROM folded d JOIN filtered_all c ON c.id = d.article_id "
+               "JOIN filtered_all o ON o.id = d.duplicate_of")
         (total,) = self.con.execute(f"SELECT count(*) {sql}").fetchone() or (0,)
         cur = self.con.execute(
             "SELECT d.article_id AS id, c.source_title AS title, d.duplicate_of, "

@@ -160,6 +160,9 @@ def test_an_alias_file_is_read_with_or_without_header_and_wikidata(tmp_path: Pat
     ("Trump,Donald Trump,Q1,extra\n", "line 1 .* 4 field"),
     ("ok,Fine\n,Donald Trump\n", "line 2"),
     ("Trump,Donald Trump,22686\n", "not a Wikidata id"),
+    ("--,Nobody\n", "no letters or digits"),
+    ("Trump,Donald Trump\n\"Mr.\nTrump\",Donald Trump\nTrump,Ivanka Trump\n",
+     "line 4 .* line 1 made it 'Donald Trump'"),
 ])
 def test_a_malformed_alias_file_is_an_input_error_naming_the_line(
         tmp_path: Path, text: str, message: str) -> None:
@@ -173,3 +176,22 @@ def test_a_malformed_alias_file_is_an_input_error_naming_the_line(
 def test_a_missing_alias_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read the alias file"):
         read_aliases(tmp_path / "nope.csv")
+
+
+def test_an_alias_file_saved_with_a_byte_order_mark_reads_its_header(tmp_path: Path) -> None:
+    path = tmp_path / "aliases.csv"
+    path.write_text("\ufeffalias,canonical,wikidata_id\nMr. Trump,Donald Trump,Q22686\n",
+                    encoding="utf-8")
+    assert read_aliases(path) == [Alias("Mr. Trump", "Donald Trump", "Q22686")]
+
+
+def test_an_alias_applies_to_an_organisation_as_it_is_named() -> None:
+    names = [("General Motors", "organisation", "a1"), ("GM", "organisation", "a2"),
+             ("Democratic National Committee", "organisation", "a3"),
+             ("Lou Motors", "person", "a4")]
+    merged = _merge(names, [Alias("General Motors", "GM Corp"),
+                            Alias("Democratic National Committee", "DNC")])
+    assert merged["General Motors"] == "GM Corp"
+    assert merged["Democratic National Committee"] == "DNC"
+    assert merged["Lou Motors"] == "Lou Motors"
+

@@ -148,17 +148,23 @@ def read_aliases(path: Path) -> list[Alias]:
     ``alias,canonical,…``, ``#`` comment lines and blank lines skipped). A malformed file is
     an :class:`InputError` naming the line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Excel's CSV) is not a name
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the alias file {path} ({exc}); give a UTF-8 CSV of "
                          "alias,canonical[,wikidata_id]", path=str(path)) from exc
     out: list[Alias] = []
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+    seen: dict[str, tuple[str, int]] = {}  # alias key -> (its canonical, its line)
+    reader = csv.reader(io.StringIO(text))
+    first = True
+    for row in reader:
+        number = reader.line_num  # the line the row ends on (a quoted field may span lines)
         cells = [c.strip() for c in row]
         if not cells or not any(cells) or cells[0].startswith("#"):
             continue
-        if number == 1 and [c.casefold() for c in cells[:2]] == ["alias", "canonical"]:
+        if first and [c.casefold() for c in cells[:2]] == ["alias", "canonical"]:
+            first = False
             continue
+        first = False
         where = f"line {number} of the alias file {path}"
         if len(cells) not in (2, 3) or not cells[0] or not cells[1]:
             raise InputError(f"{where} has {len(cells)} field(s) {row!r}; each line is "
@@ -168,6 +174,14 @@ def read_aliases(path: Path) -> list[Alias]:
         if wikidata is not None and not _WIKIDATA.fullmatch(wikidata):
             raise InputError(f"{where}: {wikidata!r} is not a Wikidata id (Q followed by "
                              "digits, e.g. Q22686)", path=str(path), line=number)
+        if not name_key(cells[0]) or not name_key(cells[1]):
+            raise InputError(f"{where}: {cells[0]!r} or {cells[1]!r} has no letters or digits "
+                             "to match a name by", path=str(path), line=number)
+        earlier = seen.get(name_key(cells[0]))
+        if earlier is not None and name_key(earlier[0]) != name_key(cells[1]):
+            raise InputError(f"{where} makes {cells[0]!r} {cells[1]!r}, but line {earlier[1]} "
+                             f"made it {earlier[0]!r}; keep one", path=str(path), line=number)
+        seen.setdefault(name_key(cells[0]), (cells[1], number))
         out.append(Alias(cells[0], cells[1], wikidata))
     return out
 
@@ -184,7 +198,7 @@ def canonical_speakers(names: Iterable[tuple[str, str, str]],
         articles[(name, type_)].add(article)
 
     user: dict[str, Speaker] = {}  # user canonical's key -> its Speaker
-    by_alias: dict[str, Speaker] = {}  # alias key (or canonical key) -> Speaker
+    pairs: list[tuple[Alias, Speaker]] = []
     for a in aliases:
         key = name_key(a.canonical)
         sp = user.get(key)
@@ -192,12 +206,24 @@ def canonical_speakers(names: Iterable[tuple[str, str, str]],
             sp = user[key] = Speaker(name=a.canonical, type="", wikidata_id=a.wikidata_id)
         elif a.wikidata_id and not sp.wikidata_id:
             sp.wikidata_id = a.wikidata_id
-        by_alias[name_key(a.alias)] = sp
-        by_alias.setdefault(key, sp)
+        pairs.append((a, sp))
+    indexes: dict[str, dict[str, Speaker]] = {}
+
+    def by_alias(type_: str) -> dict[str, Speaker]:
+        """Alias (and canonical) keys cleaned as a name of ``type_`` is: a title word is
+        dropped from a person's name, not from "General Motors"."""
+        if type_ not in indexes:
+            index: dict[str, Speaker] = {}
+            for a, sp in pairs:
+                index[name_key(a.alias, type_)] = sp
+            for a, sp in pairs:
+                index.setdefault(name_key(a.canonical, type_), sp)
+            indexes[type_] = index
+        return indexes[type_]
 
     fixed: dict[tuple[str, str], str] = {}  # name -> its user canonical's key
     for nt in articles:
-        sp = by_alias.get(name_key(*nt))
+        sp = by_alias(nt[1]).get(name_key(*nt))
         if sp is not None:
             fixed[nt] = name_key(sp.name)
 
@@ -213,7 +239,7 @@ def canonical_speakers(names: Iterable[tuple[str, str, str]],
     clash = Counter(c for _, _, c in autos)
     for gkey, members, canonical in autos:
         type_ = Counter(t for _, t in members).most_common(1)[0][0]
-        sp = user.get(name_key(canonical, type_))
+        sp = by_alias(type_).get(name_key(canonical, type_))
         if sp is None:
             if clash[canonical] > 1 and len(gkey) == 4 and gkey[3]:  # "George W. Bush"
                 canonical = _canonical_form(members, articles, keep_middle=True)

@@ -385,3 +385,33 @@ def test_the_stored_tables_and_the_computed_ones_agree(crawl: Path, tmp_path: Pa
     with Corpus(stored) as from_disk, Corpus(crawl) as computed:
         for name in ("summary", "top_speakers", "speaker_aliases", "outlet_speakers_over_time"):
             assert from_disk.query(name) == computed.query(name), name
+
+
+def test_a_damaged_batch_output_is_an_input_error_not_duckdbs(out: Path, tmp_path: Path) -> None:
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    (next((broken / "shards").glob("part-*")) / "quotes.parquet").write_bytes(b"junk")
+    with pytest.raises(InputError, match="cannot read the batch output"), Corpus(broken) as db:
+        db.query("top_speakers")
+    odd = tmp_path / "run[2024]"  # a folder name DuckDB would read as a pattern
+    shutil.copytree(out, odd)
+    with pytest.raises(InputError, match="cannot read the batch output"), Corpus(odd) as db:
+        db.query("summary")
+
+
+def test_a_derived_meta_that_is_not_an_object_is_stale_not_a_crash(out: Path,
+                                                                    tmp_path: Path) -> None:
+    import shutil
+
+    from unspin.batch.derived import DERIVED, is_fresh
+
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    (copy / DERIVED).mkdir(exist_ok=True)
+    (copy / DERIVED / "meta.json").write_text("[]", encoding="utf-8")
+    assert not is_fresh(copy)
+    with Corpus(copy) as db:
+        assert db.query("summary")[0]["articles"] == 4
+

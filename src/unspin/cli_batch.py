@@ -111,7 +111,7 @@ def corpus(
     output: Annotated[Path | None, typer.Option("--output", "-o",
                       help="Write here (a folder for csv without --query); default standard output.")] = None,
     query: Annotated[str | None, typer.Option(help="Only this query (see unspin.corpus.QUERIES).")] = None,
-    top: Annotated[int, typer.Option(help="Rows per ranking (speakers, outlets, narratives).")] = 20,
+    top: Annotated[int, typer.Option(min=0, help="Rows per ranking (speakers, outlets, narratives).")] = 20,
     since: Annotated[str | None, typer.Option(help="Only articles published on or after this date (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Only articles published on or before this date (YYYY-MM-DD).")] = None,
     outlet: Annotated[list[str] | None, typer.Option(

@@ -54,7 +54,8 @@ import datetime as dt
 import html
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -342,14 +343,15 @@ class Corpus:
         self.all_copies = all_copies
         self.aliases = aliases
         self.con = duckdb.connect(":memory:")
-        for table in TABLES:
-            patterns = ", ".join(
-                "'" + str(folder / "shards" / "part-*" / f"{table}.parquet").replace("'", "''") + "'"
-                for folder in self.outs)
-            self.con.execute(f"CREATE VIEW {table}_all AS SELECT * FROM "
-                             f"read_parquet([{patterns}], union_by_name = true)")
-        self._derived_views()
-        self._filtered_views()
+        with self._readable():
+            for table in TABLES:
+                patterns = ", ".join(
+                    "'" + str(folder / "shards" / "part-*" / f"{table}.parquet").replace("'", "''")
+                    + "'" for folder in self.outs)
+                self.con.execute(f"CREATE VIEW {table}_all AS SELECT * FROM "
+                                 f"read_parquet([{patterns}], union_by_name = true)")
+            self._derived_views()
+            self._filtered_views()
 
     def _derived_views(self) -> None:
         from unspin.batch.derived import (
@@ -458,6 +460,20 @@ class Corpus:
     def close(self) -> None:
         self.con.close()
 
+    @contextmanager
+    def _readable(self) -> Iterator[None]:
+        """A damaged batch output (a truncated or foreign Parquet file, a folder whose name
+        DuckDB reads as a pattern) is an InputError naming it, not DuckDB's exception."""
+        import duckdb
+
+        try:
+            yield
+        except duckdb.Error as exc:
+            raise InputError(f"cannot read the batch output {', '.join(map(str, self.outs))} "
+                             f"({type(exc).__name__}: {str(exc).splitlines()[0]}); rerun "
+                             "`unspin batch` on its inputs (with --force to rebuild it)",
+                             path=str(self.out)) from exc
+
     def run(self, name: str, *, top: int = 20, period: Period = "month"
             ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Column names and raw rows of query ``name``."""
@@ -469,8 +485,11 @@ class Corpus:
             params["top"] = top
         if "$period" in sql:
             params["period"] = period
-        cur = self.con.execute(sql, params)
-        return [d[0] for d in cur.description], cur.fetchall()
+        if top < 0:
+            raise ConfigError(f"top must be 0 or more, not {top}")
+        with self._readable():
+            cur = self.con.execute(sql, params)
+            return [d[0] for d in cur.description], cur.fetchall()
 
     def query(self, name: str, *, top: int = 20, period: Period = "month"
               ) -> list[dict[str, Any]]:
@@ -493,6 +512,11 @@ class Corpus:
         one per count, so a site of a million articles costs a few scans, not thousands."""
         for drill in drills:
             _check_drill(drill)
+        with self._readable():
+            return self._behind_many(drills, limit)
+
+    def _behind_many(self, drills: list[Drill], limit: int
+                     ) -> list[tuple[int, list[dict[str, Any]]]]:
         groups: dict[tuple[str, ...], list[int]] = {}
         for n, drill in enumerate(drills):
             groups.setdefault(tuple(sorted(drill)), []).append(n)
@@ -550,6 +574,11 @@ class Corpus:
     def failures_behind(self, *, stage: str | None = None, code: str | None = None,
                         limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
         """The failed records behind a failure count (all, or one stage and code)."""
+        with self._readable():
+            return self._failures_behind(stage, code, limit)
+
+    def _failures_behind(self, stage: str | None, code: str | None, limit: int
+                         ) -> tuple[int, list[dict[str, Any]]]:
         where, params = ["TRUE"], []
         for column, value in (("stage", stage), ("code", code)):
             if value is not None:
@@ -565,6 +594,10 @@ class Corpus:
 
     def copies(self, *, limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
         """The near-duplicate copies folded into their originals (under the filters)."""
+        with self._readable():
+            return self._copies(limit)
+
+    def _copies(self, limit: int) -> tuple[int, list[dict[str, Any]]]:
         sql = ("FROM folded d JOIN filtered_all c ON c.id = d.article_id "
                "JOIN filtered_all o ON o.id = d.duplicate_of")
         (total,) = self.con.execute(f"SELECT count(*) {sql}").fetchone() or (0,)

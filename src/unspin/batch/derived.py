@@ -163,6 +163,8 @@ def is_fresh(out: Path, aliases: Path | None = None) -> bool:
         data = json.loads(meta.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+    if not isinstance(data, dict):
+        return False
     return bool(data.get("shards") == _shards(out) and data.get("params") == _params()
                 and (data.get("aliases") or {}).get("sha256") == _alias_hash(aliases))
 

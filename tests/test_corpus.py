@@ -387,6 +387,28 @@ def test_the_stored_tables_and_the_computed_ones_agree(crawl: Path, tmp_path: Pa
             assert from_disk.query(name) == computed.query(name), name
 
 
+def test_tables_a_batch_built_with_an_alias_file_are_read_not_recomputed(
+        crawl: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import unspin.batch.derived as derived
+
+    stored = tmp_path / "stored"
+    shutil.copytree(crawl, stored)
+    aliases = tmp_path / "aliases.csv"
+    aliases.write_text("State Department,US Department of State\n", encoding="utf-8")
+    derived.rebuild_derived(stored, aliases)
+
+    def no_minhash(*_: object) -> object:
+        raise AssertionError("the stored duplicates should have been read")
+
+    monkeypatch.setattr(derived, "derive_duplicates", no_minhash)
+    assert ("US Department of State", 2, 2) in _top(stored)  # the batch's alias merge stands
+    other = tmp_path / "other.csv"
+    other.write_text("State Department,DoS\n", encoding="utf-8")
+    assert ("DoS", 2, 2) in _top(stored, aliases=other)  # a view's own file recomputes speakers
+
+
 def test_a_damaged_batch_output_is_an_input_error_not_duckdbs(out: Path, tmp_path: Path) -> None:
     import shutil
 

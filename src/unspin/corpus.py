@@ -362,7 +362,11 @@ class Corpus:
         )
         from unspin.batch.speakers import read_aliases
 
-        stored = len(self.outs) == 1 and is_fresh(self.out)
+        # a bad alias file answers before any work
+        aliases = read_aliases(self.aliases) if self.aliases is not None else None
+        # what the batch run stored (with the alias file it was given, if any) stands, unless
+        # this view brings its own alias file: then only the speakers are recomputed
+        stored = len(self.outs) == 1 and is_fresh(self.out, any_aliases=True)
         if stored:
             for name in ("duplicates", "speakers", "speaker_actors"):
                 path = str(self.out / DERIVED / f"{name}.parquet").replace("'", "''")
@@ -372,7 +376,6 @@ class Corpus:
                 "SELECT id, text, source_published FROM articles_all").to_arrow_reader()
             self.con.register("duplicates", derive_duplicates(reader))
         if self.aliases is not None or not stored:
-            aliases = read_aliases(self.aliases) if self.aliases is not None else None
             if stored:
                 self.con.execute("DROP VIEW speakers")
                 self.con.execute("DROP VIEW speaker_actors")

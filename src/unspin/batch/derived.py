@@ -152,10 +152,10 @@ def _alias_hash(path: Path | None) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None else None
 
 
-def is_fresh(out: Path, aliases: Path | None = None) -> bool:
+def is_fresh(out: Path, aliases: Path | None = None, *, any_aliases: bool = False) -> bool:
     """Whether ``OUT/derived`` was built from exactly the current shards, by this merge and
     duplicate finder (:data:`DERIVED_FORMAT` and their parameters), with this alias file
-    (or none)."""
+    (or none; ``any_aliases``: whichever the batch run was given)."""
     meta = out / DERIVED / _META
     if not meta.is_file():
         return False
@@ -166,7 +166,8 @@ def is_fresh(out: Path, aliases: Path | None = None) -> bool:
     if not isinstance(data, dict):
         return False
     return bool(data.get("shards") == _shards(out) and data.get("params") == _params()
-                and (data.get("aliases") or {}).get("sha256") == _alias_hash(aliases))
+                and (any_aliases
+                     or (data.get("aliases") or {}).get("sha256") == _alias_hash(aliases)))
 
 
 def derived_meta(out: Path, *, rows: dict[str, int], aliases: Path | None = None,

@@ -40,8 +40,7 @@ class Duplicate:
     similarity: float
 
 
-def _shingles(text: str) -> set[bytes]:
-    words = _WORD.findall(text.casefold())
+def _shingles(words: list[str]) -> set[bytes]:
     return {" ".join(words[i:i + SHINGLE]).encode("utf-8")
             for i in range(max(len(words) - SHINGLE + 1, 1))}
 
@@ -64,10 +63,11 @@ def find_duplicates(articles: Iterable[tuple[str, str, str | None]], *,
         return x
 
     for article_id, text, published in articles:
-        if article_id in sigs or len(_WORD.findall(text)) < MIN_WORDS:
+        words = _WORD.findall((text or "").casefold())  # the text is tokenised once
+        if article_id in sigs or len(words) < MIN_WORDS:
             continue
         m = MinHash(num_perm=NUM_PERM, seed=_SEED)
-        m.update_batch(sorted(_shingles(text)))
+        m.update_batch(sorted(_shingles(words)))
         parent[article_id] = article_id
         for other in lsh.query(m):
             if m.jaccard(sigs[other]) >= threshold:

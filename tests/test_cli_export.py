@@ -46,3 +46,11 @@ def test_export_errors_are_coded_and_leave_no_file(tmp_path: Path, batch_out: Pa
     assert list(tmp_path.iterdir()) == [batch_out]
     code, _, err = run(["export", str(batch_out), "--layers", "moods"], capsys)
     assert code == 2 and "[E300]" in err and "moods" in err
+
+
+def test_an_output_that_is_a_folder_is_refused_before_anything_is_written(
+        tmp_path: Path, batch_out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.xml"
+    code, _, err = run(["export", str(batch_out), "-o", str(tmp_path), "--label-config",
+                        str(config)], capsys)
+    assert code == 2 and "is a folder" in err and not config.exists()

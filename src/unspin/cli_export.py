@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+
+from unspin.errors import ConfigError
 
 __all__ = ["export"]
 
@@ -36,6 +39,11 @@ def export(
     from unspin import export as export_mod
 
     chosen = [x.strip() for x in layers.split(",") if x.strip()]
+    for path, what in ((output, "--output"), (label_config, "--label-config")):
+        if path is not None and path.is_dir():
+            raise ConfigError(f"{what} {path} is a folder; give a file name")
+    if label_config is not None:  # first: a failure here leaves no tasks file behind
+        label_config.write_text(export_mod.label_studio_config(), encoding="utf-8")
     if output is None:
         n = export_mod.export(source, sys.stdout, format=format.value, layers=chosen)
     else:  # written aside and moved into place, so a failed export leaves no half file
@@ -46,7 +54,5 @@ def export(
             tmp.replace(output)
         finally:
             tmp.unlink(missing_ok=True)
-    if label_config is not None:
-        label_config.write_text(export_mod.label_studio_config(), encoding="utf-8")
-    Console(stderr=True).print(f"{n} task{'' if n == 1 else 's'} exported" + (f" to {output}" if output else ""),
-                               highlight=False)
+    Console(stderr=True).print(f"{n} task{'' if n == 1 else 's'} exported"
+                               + (f" to {escape(str(output))}" if output else ""), highlight=False)

@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--output", type=Path, default=Path("/tmp/polnear.jsonl"))
     ap.add_argument("--limit", type=int, default=None, help="keep the first N ids")
     args = ap.parse_args(argv)
+    if args.limit is not None and args.limit < 0:
+        ap.error("--limit takes 0 or more")
     if not (args.data / "data" / "metadata.tsv").is_file():
         print(f"no PolNeAR at {args.data} (expected data/metadata.tsv)", file=sys.stderr)
         return 2

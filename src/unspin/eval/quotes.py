@@ -23,8 +23,10 @@ How PolNeAR's conventions map onto ours
   (except reporting chains, where the outlet goes to ``via``).
 
 Metrics: for each role (content, source, cue), precision / recall / F1 with *exact* spans
-(all fragments identical, ``[start, end)`` characters, whitespace trimmed) and with
-*overlap* (the predicted and gold span share at least one non-space character); for whole
+(all fragments identical, ``[start, end)`` characters, whitespace trimmed), with
+*overlap* (the predicted and gold span share at least one non-space character) and with
+*fragment* spans (every contiguous fragment its own span, scored exactly: how CofeNet and
+other BIO taggers are scored; a quote split by "he said" is two content spans); for whole
 attributions, a match needs content and cue to match and the source to match (or both to
 be absent). Recall of *direct quotes*: the share of gold attributions whose content is a
 quoted passage (starts with a quotation mark) whose content overlaps a predicted content.
@@ -99,8 +101,28 @@ def _is_direct(text: str, content: Fragments) -> bool:
     return bool(content) and text[content[0][0]] in _QUOTE_CHARS
 
 
+def fragment_spans(text: str, parts: Iterable[Fragments]) -> list[Fragments]:
+    """Every contiguous fragment of ``parts`` as a span of its own — what a BIO tagger
+    emits and how CofeNet's exact F1 counts: fragments of one role that only whitespace
+    separates are one span, and each span is a one-fragment :data:`Fragments`."""
+    out: list[Fragments] = []
+    for frags in parts:
+        merged: list[tuple[int, int]] = []
+        for a, b in sorted(frags):
+            if merged and not text[merged[-1][1]:a].strip():
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        out.extend(((a, b),) for a, b in merged)
+    return out
+
+
 class Scorer:
-    """Accumulates counts over articles for one system."""
+    """Accumulates counts over articles for one system.
+
+    Modes: ``exact`` and ``overlap`` score each attribution's role as one item (all its
+    fragments together); ``fragment`` scores every contiguous fragment as its own span,
+    exactly (:func:`fragment_spans`; CofeNet's convention)."""
 
     ROLES = ("content", "source", "cue")
 
@@ -128,6 +150,10 @@ class Scorer:
                         [getattr(p, role) for p in ps], [getattr(g, role) for g in gs], text, mode
                     )
                 self._c(subset, "attribution", mode).add_attr(ps, gs, text, mode)
+            for role in self.ROLES:
+                self._c(subset, role, "fragment").add(
+                    fragment_spans(text, [getattr(p, role) for p in ps]),
+                    fragment_spans(text, [getattr(g, role) for g in gs]), text, "exact")
         for g in gold:
             if _is_direct(text, g.content):
                 self.direct_total += 1
@@ -272,15 +298,16 @@ def _table(title: str, figures: dict[str, float], subset: str, systems: Sequence
     table = Table(title=title)
     table.add_column("system", no_wrap=True)
     table.add_column("role")
-    for mode in ("exact", "overlap"):
+    for mode in ("exact", "overlap", "fragment"):
         for m in ("P", "R", "F1"):
             table.add_column(f"{mode} {m}", justify="right")
     for system in systems:
         for role in ("content", "source", "cue", "attribution"):
             row = [system, role]
-            for mode in ("exact", "overlap"):
+            for mode in ("exact", "overlap", "fragment"):
                 for m in ("p", "r", "f1"):
-                    row.append(f"{figures.get(f'{system}.{subset}.{role}.{mode}.{m}', 0.0):.3f}")
+                    key = f"{system}.{subset}.{role}.{mode}.{m}"
+                    row.append(f"{figures[key]:.3f}" if key in figures else "–")
             table.add_row(*row, end_section=role == "attribution")
     return table
 

@@ -54,6 +54,11 @@ def run(data: Path, *, split: str | None, console: Console) -> dict[str, float]:
         f"(P {res['central_p']:.3f}, R {res['central_r']:.3f}) at threshold "
         f"{res['central_threshold']:.2f}; {res['central_positive_share']:.2f} of spaCy entities "
         f"are annotated; {res['coverage_end_to_end']:.3f} of annotated mentions get a role end "
-        f"to end; {res['seconds']:.0f} s"
+        f"to end ({res['coverage_at_00']:.3f} at any threshold); {res['seconds']:.0f} s"
     )
+    if "main_accuracy_end_to_end" in res:
+        console.print(
+            f"end to end, over every annotated mention (a reported entity reaches it and its "
+            f"role is right): main-role accuracy {res['main_accuracy_end_to_end']:.3f}, "
+            f"EMR {res['emr_end_to_end']:.3f}")
     return res

@@ -71,6 +71,7 @@ __all__ = [
     "RoleModel",
     "RolePredictor",
     "TrainedRoles",
+    "candidate_embedding",
     "candidates",
     "central_features",
     "find_roles",
@@ -86,7 +87,12 @@ MAIN_ROLES: tuple[str, ...] = ("Protagonist", "Antagonist", "Innocent")
 #: Entities whose centrality probability reaches this are reported (see meta.json for how
 #: it was chosen: the F1-best threshold on held-out folds).
 CENTRAL_THRESHOLD = 0.5
-MAX_ROLES = 8
+#: At most this many roles an article (8 until issue 21: at any threshold it let only 0.61
+#: of the annotated mentions get a role; 12 with the candidate embeddings lets 0.80 through,
+#: BENCHMARKS.md).
+MAX_ROLES = 12
+#: The count and position features of :func:`central_features` (before the embedding).
+N_COUNT_FEATURES = 10
 #: A second fine role under the same main role is kept from this probability up.
 SECOND_FINE = 0.5
 
@@ -175,16 +181,34 @@ def _sentence_of(sentences: Sequence[tuple[int, int]], start: int) -> int:
 
 
 def central_features(text: str, sentences: Sequence[tuple[int, int]], cand: Candidate,
-                     all_counts: int) -> F64:
-    """Centrality features of one candidate (unstandardised)."""
+                     all_counts: int, cand_emb: Array | None = None) -> F64:
+    """Centrality features of one candidate (unstandardised): counts and positions, and,
+    when given, ``cand_emb`` — the candidate's embedding in context
+    (:func:`candidate_embedding`), which tells the model *who* the entity is (a warring
+    state, a minister, a bystander), not only how often it is named."""
     n = max(len(sentences), 1)
     sent_ids = {_sentence_of(sentences, s) for s, _ in cand.mentions}
     first = min(s for s, _ in cand.mentions) / max(len(text), 1)
     in_title = float(0 in sent_ids)
     count = len(cand.mentions)
     types = [float(cand.type == t) for t in _TYPES]
-    return np.array([np.log1p(count), count / max(all_counts, 1), first, in_title,
-                     len(sent_ids) / n, np.log1p(len(sentences)), *types], dtype=np.float64)
+    counts = np.array([np.log1p(count), count / max(all_counts, 1), first, in_title,
+                       len(sent_ids) / n, np.log1p(len(sentences)), *types], dtype=np.float64)
+    if cand_emb is None:
+        return counts
+    return np.concatenate([counts, cand_emb.astype(np.float64)])
+
+
+#: How many of a candidate's first mentions its centrality embedding averages.
+CAND_MENTIONS = 3
+
+
+def candidate_embedding(mention_embs: Array) -> Array:
+    """The unit mean of the in-context embeddings of a candidate's first
+    :data:`CAND_MENTIONS` mentions (rows of ``mention_embs``, in text order)."""
+    v = mention_embs[:CAND_MENTIONS].astype(np.float64).mean(axis=0)
+    out: Array = _unit(v).astype(np.float32)
+    return out
 
 
 def mention_features(emb: Array, sentences: Sequence[tuple[int, int]], cand_mentions:
@@ -240,17 +264,28 @@ class RoleModel:
         fine += [FINE_ROLES[kids[int(j)]] for j in order[1:] if kp[j] >= SECOND_FINE]
         return main, tuple(fine), float(p_main.max()), p_main
 
+    @property
+    def reads_candidate_embeddings(self) -> bool:
+        """Whether centrality reads :func:`candidate_embedding` (models trained since
+        issue 21) or the counts alone (the 10 count features)."""
+        return len(self.c_mu) > N_COUNT_FEATURES
+
     def predict_embedded(self, item: RoleInput, emb: Array, name_embs: Array,
-                         *, gate: bool = True) -> list[RoleGuess]:
-        """Roles of one document's central candidates (``name_embs``: one row per candidate)."""
+                         *, gate: bool = True, cand_embs: Array | None = None) -> list[RoleGuess]:
+        """Roles of one document's central candidates (``name_embs``: one row per candidate,
+        its first mention's embedding; ``cand_embs``: one row per candidate, its
+        :func:`candidate_embedding`, needed when :attr:`reads_candidate_embeddings`)."""
         if not item.candidates or len(emb) == 0:
             return []
         if gate and self.domain(emb) == "none":
             return []
+        if self.reads_candidate_embeddings and cand_embs is None:
+            raise ModelError("this roles model reads candidate embeddings; pass cand_embs")
         total = sum(len(c.mentions) for c in item.candidates)
         scored: list[tuple[float, int]] = []
         for k, cand in enumerate(item.candidates):
-            p = self.centrality(central_features(item.text, item.sentences, cand, total))
+            ce = cand_embs[k] if cand_embs is not None and self.reads_candidate_embeddings else None
+            p = self.centrality(central_features(item.text, item.sentences, cand, total, ce))
             if p >= self.central_threshold:
                 scored.append((p, k))
         scored.sort(key=lambda t: (-t[0], t[1]))
@@ -317,7 +352,13 @@ class TrainedRoles:
                 item.text, item.sentences)
             names = [enc.mention(*min(c.mentions)) for c in item.candidates]
             name_embs = np.stack(names) if names else np.zeros((0, DIM), dtype=np.float32)
-            out.append(self.model.predict_embedded(item, enc.embeddings, name_embs))
+            cand_embs = None
+            if self.model.reads_candidate_embeddings:
+                cand_embs = np.stack([candidate_embedding(np.stack(
+                    [enc.mention(a, b) for a, b in sorted(c.mentions)[:CAND_MENTIONS]]))
+                    for c in item.candidates]) if item.candidates else None
+            out.append(self.model.predict_embedded(item, enc.embeddings, name_embs,
+                                                   cand_embs=cand_embs))
         return out
 
 

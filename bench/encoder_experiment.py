@@ -9,6 +9,14 @@ probability over a span's pieces). Each run checkpoints every epoch under
 ``$UNSPIN_CACHE/encoder-checkpoint``, so a stopped experiment resumes with the same command.
 
     python bench/encoder_experiment.py --data ../shared/data/ptc --epochs 2 --models small,base
+    python bench/encoder_experiment.py --attribution ../shared/data/polnear --limit 300
+
+``--attribution`` trains the attribution tagger (``unspin.train.attribution.run``, the same
+settings) on the states of each encoder instead, on PolNeAR train's first ``--limit``
+articles (fit and tune cut as the trainer cuts them), and prints its best tune epoch's
+exact F1 of content, source and cue (the tagger alone, decoded and grouped). Small reads
+the encoder the stages ship (its PTC adapters merged); base is the frozen mpnet (it has no
+adapters of its own yet) — so base's row is a lower bound for it.
 
 Writes each run's artifact to ``--out/MODEL`` (default a folder in the temp dir, never the
 package) and prints the per-epoch table (markdown) that BENCHMARKS.md records.
@@ -33,15 +41,22 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--models", default="small,base")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--attribution", type=Path, default=None,
+                    help="PolNeAR folder: run the attribution comparison instead")
+    ap.add_argument("--limit", type=int, default=300)
     ap.add_argument("--keep-weight", type=float, default=0.0,
                     help="the keep loss (0: off for both, the experiment's default; it only "
                          "guards the sentence embeddings that narratives read)")
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "unspin-encoder-experiment")
     args = ap.parse_args()
 
+    console = Console(stderr=True)
+    if args.attribution is not None:
+        attribution(args, console)
+        return
+
     from unspin.train.encoder import Settings, run
 
-    console = Console(stderr=True)
     settings = replace(Settings(), epochs=args.epochs, keep_weight=args.keep_weight)
     rows = []
     for model in [m.strip() for m in args.models.split(",") if m.strip()]:
@@ -61,6 +76,29 @@ def main() -> None:
               f"{h['tune_si_r']:.4f} | {h['threshold']} | {h['tune_tc_acc_token_head']:.4f} | "
               f"{h['seconds']:.0f} |")
     print(f"\nthreads: torch {os.environ.get('OMP_NUM_THREADS', 'default')}")
+
+
+def attribution(args: argparse.Namespace, console: Console) -> None:
+    from unspin.encoder import MODEL_ENV, encoder_id
+    from unspin.train.attribution import run
+
+    rows = []
+    for model in [m.strip() for m in args.models.split(",") if m.strip()]:
+        os.environ[MODEL_ENV] = model
+        out = args.out / f"attribution-{model}-{args.limit}"
+        if not (out / "meta.json").is_file():
+            t0 = time.perf_counter()
+            run(args.attribution, out=out, seed=args.seed, console=console, limit=args.limit)
+            console.print(f"{model}: {time.perf_counter() - t0:.0f} s")
+        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+        rows.append((model, encoder_id(), meta))
+    print("| encoder (states read) | best epoch | tune exact F1 content | source | cue | fit / tune articles |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for model, enc, meta in rows:
+        best = max(meta["history"], key=lambda h: h["tune_mean"])
+        print(f"| {model} ({enc}) | {best['epoch']} | {best['tune_exact_f1_content']:.4f} | "
+              f"{best['tune_exact_f1_source']:.4f} | {best['tune_exact_f1_cue']:.4f} | "
+              f"{meta['data']['fit']} / {meta['data']['tune']} |")
 
 
 if __name__ == "__main__":

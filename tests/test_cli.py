@@ -156,6 +156,20 @@ def test_train_without_corrections_calls_the_trainer_as_before(
     assert "corrections" not in seen
 
 
+def test_train_encoder_hands_the_chosen_base_encoder_to_the_trainer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import unspin.train.encoder as encoder
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(encoder, "run", lambda data, **kw: seen.update(kw) or tmp_path)
+    assert run(["train", "encoder", "--data", str(tmp_path), "--model", "BASE"], capsys)[0] == 0
+    assert seen["model"] == "base"
+    code, _, err = run(["train", "roles", "--data", str(tmp_path), "--model", "base"], capsys)
+    assert code == 2 and "takes no --model" in err
+    code, _, err = run(["train", "encoder", "--data", str(tmp_path), "--model", "huge"], capsys)
+    assert code == 2 and "unknown model 'huge'" in err
+
+
 def test_corrections_for_a_task_that_takes_none_or_a_missing_file_are_refused(
         tmp_path: Path, corrected_export: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["train", "narratives", "--data", str(tmp_path), "--corrections",
@@ -177,3 +191,23 @@ def test_an_output_path_that_cannot_be_written_is_a_coded_error(
     assert code == 2 and "[E301]" in err and "No such file or directory" in err
     code, _, err = run(["render", str(report), "-o", str(a_file / "r.html")], capsys)
     assert code == 2 and "[E301]" in err and str(a_file) in err
+
+
+def test_eval_tables_written_to_a_file_keep_their_figures(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Piped or redirected, rich would cut a wide table to 80 columns ('0.…')."""
+    import unspin.eval.roles as roles
+    from rich.table import Table
+
+    def fake_run(data: Path, *, split: str | None, console: object) -> dict[str, float]:
+        table = Table()
+        for k in range(14):
+            table.add_column(f"column {k}")
+        table.add_row(*[f"0.{k:03d}" for k in range(14)])
+        console.print(table)  # type: ignore[attr-defined]
+        return {}
+
+    monkeypatch.setattr(roles, "run", fake_run)
+    code, out, _ = run(["eval", "roles", "--data", str(tmp_path)], capsys)
+    assert code == 0
+    assert "0.013" in out and "…" not in out

@@ -217,7 +217,14 @@ def eval_(
     if not data.is_dir():
         raise ConfigError(f"no such data folder: {data}")
     module = _task_module("eval", task, TASKS)
-    module.run(data, split=split, console=Console())  # type: ignore[attr-defined]
+    module.run(data, split=split, console=_report_console())  # type: ignore[attr-defined]
+
+
+def _report_console() -> Console:
+    """The console eval and train print their tables on: the terminal's width, or 240
+    columns when the output goes to a file or a pipe (rich would cut every table to 80
+    columns there, eliding the figures as '0.…')."""
+    return Console() if sys.stdout.isatty() else Console(width=240)
 
 
 @app.command()
@@ -229,6 +236,9 @@ def train(
     corrections: Annotated[list[Path] | None, typer.Option(
         "--corrections", help="A corrected `unspin export` (Label Studio JSON or Prodigy JSONL) "
         "to train on as well (techniques, attribution); repeatable.")] = None,
+    model: Annotated[str | None, typer.Option(
+        help="Which base encoder `train encoder` fine-tunes: small (MiniLM-L6, the one the "
+        "stages read today) or base (all-mpnet-base-v2; `make base-model` installs it).")] = None,
 ) -> None:
     """Train a model-backed stage and write its artifact with provenance."""
     from unspin.train import CORRECTABLE, TASKS
@@ -236,6 +246,13 @@ def train(
     if not data.is_dir():
         raise ConfigError(f"no such data folder: {data}")
     extra: dict[str, object] = {}
+    if model is not None:
+        if task != "encoder":
+            raise ConfigError(f"`unspin train {task}` takes no --model; only encoder does "
+                              "(the heads are trained on the encoder the stages read)")
+        from unspin.encoder import spec
+
+        extra["model"] = spec(model).key
     if corrections:
         if task not in CORRECTABLE:
             raise ConfigError(f"`unspin train {task}` takes no --corrections; only "
@@ -245,7 +262,7 @@ def train(
             raise ConfigError(f"no such corrections file: {', '.join(missing)}")
         extra["corrections"] = tuple(corrections)
     module = _task_module("train", task, TASKS)
-    console = Console()
+    console = _report_console()
     path = module.run(data, out=out, seed=seed, console=console, **extra)  # type: ignore[attr-defined]
     if task == "techniques":  # its artifact records its dev figures, scored by the eval
         from unspin.eval.techniques import record_dev

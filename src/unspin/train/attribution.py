@@ -263,7 +263,9 @@ def exact_f1(docs: Sequence[_Doc], predicted: Sequence[Sequence[Any]]) -> dict[s
 
 
 def checkpoint_dir(seed: int) -> Path:
-    return cache_root() / "checkpoint" / f"seed-{seed}"
+    """Per seed and encoder: a run on another encoder (``$UNSPIN_MODEL``) never resumes
+    this one's checkpoint."""
+    return cache_root() / "checkpoint" / f"seed-{seed}-{_encoder_tag()}"
 
 
 def run(data: Path, *, out: Path | None, seed: int, console: Console,
@@ -306,7 +308,9 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     log(f"{len(fit)} fit ({n_corrected} from corrections) and {len(tune)} tune articles, "
         f"{sum(len(d.offsets) for d in fit)} fit pieces")
 
-    shape = NetShape(proj=settings.proj, hidden=settings.hidden)
+    # The states' width is the encoder's: two token layers and the last (1152 for small).
+    width = int(fit[0].states.shape[1]) if fit else NetShape().states
+    shape = NetShape(states=width, proj=settings.proj, hidden=settings.hidden)
     net = build_net(shape, settings.dropout)
     opt = torch.optim.Adam(net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     ce = torch.nn.CrossEntropyLoss(ignore_index=-100)

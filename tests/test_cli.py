@@ -196,8 +196,9 @@ def test_an_output_path_that_cannot_be_written_is_a_coded_error(
 def test_eval_tables_written_to_a_file_keep_their_figures(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """Piped or redirected, rich would cut a wide table to 80 columns ('0.…')."""
-    import unspin.eval.roles as roles
     from rich.table import Table
+
+    import unspin.eval.roles as roles
 
     def fake_run(data: Path, *, split: str | None, console: object) -> dict[str, float]:
         table = Table()

@@ -56,19 +56,28 @@ def slow_folder(tmp_path: Path) -> Path:
 
 
 _DRIVER = """
+import signal
 import sys
 from pathlib import Path
 from unspin.batch import BatchConfig, run_batch
 from unspin.options import Options
+if sys.argv[3] == "sigint-ignored":  # what a child inherits from a parent that ignores it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 cfg = BatchConfig(inputs=(sys.argv[1],), out=Path(sys.argv[2]), options=Options(stages=()),
                   workers=2, shard_size=2, progress=False)
 sys.exit(run_batch(cfg).exit_code)
 """
 
 
-def _start(folder: Path, out: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", _DRIVER, str(folder), str(out)],
-                            start_new_session=True, stdout=subprocess.DEVNULL,
+def _start(folder: Path, out: Path, how: str = "library") -> subprocess.Popen[bytes]:
+    """The batch in a session of its own (so a signal to its group reaches only it): through
+    ``run_batch``, through ``run_batch`` with SIGINT ignored beforehand, or through the CLI."""
+    if how == "cli":
+        command = [sys.executable, "-m", "unspin", "batch", str(folder), "-o", str(out),
+                   "-n", "2", "--shard-size", "2", "--stages", ""]
+    else:
+        command = [sys.executable, "-c", _DRIVER, str(folder), str(out), how]
+    return subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
 
 
@@ -151,14 +160,22 @@ def test_a_worker_killed_mid_run_and_a_restart_lose_and_duplicate_nothing(
 
 @linux_only
 @pytest.mark.slow
+@pytest.mark.parametrize(("how", "sig"), [
+    ("library", signal.SIGINT),         # Ctrl-C in a terminal: the whole process group
+    ("library", signal.SIGTERM),        # a job stopped by its scheduler
+    ("sigint-ignored", signal.SIGINT),  # started by a parent that ignores Ctrl-C (the suite
+                                        # failed this way: the run went on to the end, exit 0)
+    ("cli", signal.SIGINT),             # `unspin batch` itself
+])
 def test_an_interrupted_run_leaves_only_complete_shards_and_resumes(
-        slow_folder: Path, tmp_path: Path) -> None:
+        slow_folder: Path, tmp_path: Path, how: str, sig: signal.Signals) -> None:
     out = tmp_path / "out"
-    proc = _start(slow_folder, out)
+    proc = _start(slow_folder, out, how)
     _wait_for_shard(proc, out)
-    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole process group
+    os.killpg(proc.pid, sig)
     _, err = proc.communicate(timeout=180)
     assert proc.returncode == 130, err.decode()
+    assert b"Traceback" not in err, err.decode()
     assert not list((out / "shards").glob(".tmp-*"))
     interrupted = _ids(out)
     assert 0 < len(interrupted) < N_SLOW and max(interrupted.values()) == 1
@@ -166,7 +183,7 @@ def test_an_interrupted_run_leaves_only_complete_shards_and_resumes(
         assert sorted(p.stem for p in shard.iterdir()) == sorted(TABLES)
         for table in TABLES:
             pq.read_table(shard / f"{table}.parquet")  # every file whole and readable
-    again = _start(slow_folder, out)
+    again = _start(slow_folder, out, how)
     _, err = again.communicate(timeout=180)
     assert again.returncode == 0, err.decode()
     ids = _ids(out)

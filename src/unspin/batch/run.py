@@ -40,6 +40,8 @@ __all__ = [
 DEFAULT_MAX_FAILURE_RATIO = 0.05
 EXIT_FAILURE_RATIO = 1
 EXIT_INTERRUPTED = 130
+#: The manifest lists at most this many ignored inputs per run (all are counted).
+MAX_LISTED_IGNORED = 1000
 
 EngineName = Literal["local", "ray"]
 
@@ -87,6 +89,7 @@ class BatchResult:
     processed: int = 0
     failed: int = 0
     skipped: int = 0
+    ignored: list[dict[str, str]] = field(default_factory=list)
     duplicates: int = 0
     shards: int = 0
     seconds: float = 0.0
@@ -121,6 +124,7 @@ class BatchResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "processed": self.processed, "failed": self.failed, "skipped": self.skipped,
+            "ignored": len(self.ignored), "ignored_inputs": self.ignored[:MAX_LISTED_IGNORED],
             "duplicates": self.duplicates, "shards": self.shards,
             "seconds": round(self.seconds, 3), "rate": round(self.rate, 3),
             "articles_total": self.articles_total, "failures_total": self.failures_total,
@@ -227,6 +231,11 @@ def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
 
     def todo() -> Iterator[Record]:
         for record in iter_records(list(cfg.inputs), cfg.options):
+            if record.kind == "skip":  # holds nothing to analyse: counted and listed, not sent
+                assert record.error is not None
+                result.ignored.append({"input": record.source, "code": record.error["code"],
+                                       "reason": record.error["message"]})
+                continue
             if record.id in done:
                 result.skipped += 1
                 progress.skip()

@@ -92,13 +92,11 @@ def main() -> None:
     analyzer = Analyzer(Options(stages=parse_stages(args.stages), max_bytes=64 * 2**20))
     analyzer.analyze(article(sizes[0]))  # warm-up: every model loaded once
     results: dict[str, dict[int, dict[str, float]]] = {}
-    for shape in args.shapes.split(","):
-        make = SHAPES[shape]
-        results[shape] = {}
-        for n in sizes:
-            text = make(n)
-            best: dict[str, float] = {}
-            for _ in range(args.reps):
+    shapes = args.shapes.split(",")
+    for _ in range(args.reps):  # repetitions interleaved: each size meets the same neighbours
+        for shape in shapes:
+            for n in sizes:
+                text = SHAPES[shape](n)
                 w0, c0 = time.monotonic(), time.process_time()
                 report = analyzer.analyze(text)
                 wall, cpu = time.monotonic() - w0, time.process_time() - c0
@@ -106,10 +104,11 @@ def main() -> None:
                 per = {stage: ms / got for stage, ms in report.timings.items()
                        if stage not in ("ingest",)}
                 per["total"] = cpu * 1000 / got
-                best = {k: min(v, best.get(k, v)) for k, v in per.items()}
+                best = results.setdefault(shape, {}).setdefault(n, per)
+                for k, v in per.items():
+                    best[k] = min(v, best.get(k, v))
                 print(f"{shape} {n}: {got} sentences, {len(report.quotes)} quotes, "
                       f"{wall:.1f} s wall, {cpu:.1f} s CPU", flush=True)
-            results[shape][n] = best
     print()
     for shape, by_size in results.items():
         base = sizes[0]

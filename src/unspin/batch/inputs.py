@@ -168,6 +168,11 @@ def _iter_jsonl(path: Path, options: Options) -> Iterator[Record]:
                         f"line {number} of {name} is not valid JSON ({exc.msg} at column "
                         f"{exc.colno}); fix or drop that line — the other records were analysed"))
                     continue
+                except RecursionError:  # arrays/objects nested ~1000 deep
+                    yield _error_record(default_id, source, RecordError(
+                        f"line {number} of {name} nests arrays or objects too deeply to read; "
+                        "fix or drop that line — the other records were analysed"))
+                    continue
                 rid = str(obj.get("id") or default_id) if isinstance(obj, dict) else default_id
                 yield Record(id=rid, source=source, kind="jsonl", path=where,
                              data=raw.rstrip(b"\r\n"))

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -186,5 +187,47 @@ def test_an_interrupted_run_leaves_only_complete_shards_and_resumes(
     again = _start(slow_folder, out, how)
     _, err = again.communicate(timeout=180)
     assert again.returncode == 0, err.decode()
+    ids = _ids(out)
+    assert len(ids) == N_SLOW and max(ids.values()) == 1
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 400 KB tmpfs (needs root and mount); unmounted afterwards."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    where = tmp_path / "small"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(where)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        # lazily: a file of the last run may still be open in this process
+        subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+def test_a_full_disk_is_a_coded_error_earlier_shards_stay_whole_and_a_rerun_completes(
+        slow_folder: Path, small_disk: Path, plumbing: Options) -> None:
+    from unspin.errors import FileAccessError
+
+    out = small_disk / "out"
+    cfg = BatchConfig(inputs=(str(slow_folder),), out=out, options=plumbing, workers=0,
+                      shard_size=2, progress=False)
+    with pytest.raises(FileAccessError, match="no space left") as caught:
+        run_batch(cfg, Console(file=io.StringIO()))
+    assert caught.value.exit_code == 2
+    assert not list((out / "shards").glob(".tmp-*"))
+    written = _ids(out)
+    assert 0 < len(written) < N_SLOW and max(written.values()) == 1
+    for shard in (out / "shards").iterdir():
+        for table in TABLES:
+            pq.read_table(shard / f"{table}.parquet")  # every file whole and readable
+    json.loads((out / "manifest.json").read_text())  # the manifest too
+    subprocess.run(["mount", "-o", "remount,size=20m", str(small_disk)], check=True)
+    result = run_batch(cfg, Console(file=io.StringIO()))
+    assert result.exit_code == 0 and result.skipped == len(written)
     ids = _ids(out)
     assert len(ids) == N_SLOW and max(ids.values()) == 1

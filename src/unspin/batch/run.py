@@ -7,6 +7,7 @@ output and the failure count behave the same on a laptop pool and on a Ray clust
 from __future__ import annotations
 
 import contextlib
+import errno
 import platform
 import signal
 import time
@@ -24,7 +25,7 @@ from unspin.batch.progress import BatchProgress
 from unspin.batch.speakers import read_aliases
 from unspin.batch.worker import Outcome
 from unspin.batch.writer import ShardStore
-from unspin.errors import ConfigError
+from unspin.errors import ConfigError, FileAccessError
 from unspin.options import DEFAULT_OPTIONS, Options
 
 __all__ = [
@@ -296,6 +297,15 @@ def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
             except KeyboardInterrupt:  # held until that shard was whole, or during the rebuild
                 result.interrupted = True
                 status = "interrupted"
+    except OSError as exc:
+        status = "error"
+        if _no_space(exc):
+            raise FileAccessError(
+                f"no space left on the device that holds {cfg.out} ({result.shards} shards "
+                "written in this run are whole; the records after them were not written); "
+                "free some space and rerun the same command to resume", path=str(cfg.out),
+            ) from exc
+        raise
     except BaseException:
         status = "error"
         raise
@@ -306,8 +316,17 @@ def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
         result.articles_total, result.failures_total = store.counts()
         run_info.update(finished=_now(), status=status, **result.to_dict())
         manifest["runs"][-1] = run_info
-        store.write_manifest(manifest)
+        try:
+            store.write_manifest(manifest)  # atomic: on failure the last one stays whole
+        except OSError:
+            if status != "error":
+                raise
     return result
+
+
+def _no_space(exc: OSError) -> bool:
+    """A full disk (Arrow's write errors carry the message, not always the errno)."""
+    return exc.errno == errno.ENOSPC or "No space left" in str(exc)
 
 
 def _add_timings(result: BatchResult, outcome: Outcome) -> None:

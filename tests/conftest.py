@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +17,88 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+
+# --------------------------------------------------------------------------- no leaks
+# Every test leaves the process as it found it: no child process still running, no signal
+# handler changed. A leaked SIGINT = SIG_IGN is inherited by every subprocess a later test
+# starts (issue 24: the interrupt test then failed inside the full suite only).
+
+_PROC = Path("/proc")
+#: multiprocessing's own helpers: one per interpreter, started on first use, kept on purpose.
+_SINGLETONS = (b"multiprocessing.forkserver", b"multiprocessing.resource_tracker")
+#: How long a test's children get to finish exiting after it (they are usually gone).
+_EXIT_GRACE_S = 15.0
+
+
+def _become_subreaper() -> bool:
+    """Make orphaned descendants (a worker whose parent died first) children of this
+    process, so that they are seen too. Linux only; elsewhere only children are checked."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(36, 1, 0, 0, 0) == 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _live_children() -> dict[int, bytes]:
+    """This process's running children (not zombies) and their command lines."""
+    me, kids = os.getpid(), {}
+    for entry in _PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+            if int(ppid) != me or state in ("Z", "X"):
+                continue
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").strip()
+        except (OSError, ValueError, IndexError):
+            continue
+        if not any(name in cmdline for name in _SINGLETONS):
+            kids[int(entry.name)] = cmdline
+    return kids
+
+
+_CHECK_CHILDREN = _PROC.is_dir()
+if _CHECK_CHILDREN:
+    _become_subreaper()
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@pytest.fixture(autouse=True)
+def _leaves_no_process_or_signal_handler(request: pytest.FixtureRequest) -> Iterator[None]:
+    before = _live_children() if _CHECK_CHILDREN else {}
+    handlers = {sig: signal.getsignal(sig) for sig in _SIGNALS}
+    yield
+    changed = [signal.Signals(sig).name for sig, h in handlers.items()
+               if signal.getsignal(sig) is not h]
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
+    leaked: dict[int, bytes] = {}
+    if _CHECK_CHILDREN:
+        deadline = time.monotonic() + _EXIT_GRACE_S
+        while True:
+            leaked = {pid: cmd for pid, cmd in _live_children().items() if pid not in before}
+            if not leaked or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        for pid in leaked:  # so that one leak does not fail every later test
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+    problems = []
+    if changed:
+        problems.append(f"changed the handler of {', '.join(changed)} (restored)")
+    if leaked:
+        problems.append("left processes running (killed): " + "; ".join(
+            f"{pid} {cmd.decode(errors='replace')[:120]}" for pid, cmd in leaked.items()))
+    if problems:
+        pytest.fail(f"{request.node.nodeid} " + " and ".join(problems), pytrace=False)
 
 
 @dataclass(frozen=True)

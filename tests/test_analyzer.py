@@ -97,3 +97,38 @@ def test_the_top_level_function_reuses_its_analyzer() -> None:
     first = unspin.analyze("The mayor opened the new library on Saturday.", options)
     second = unspin.analyze("The mayor opened the new library on Saturday.", options)
     assert first.text == second.text and first.id == second.id
+
+
+_LONG = ("Harbour plan divides the town\n\n"
+         "Mayor Ilse Brandt opened the meeting on Tuesday. \"The pier will reopen in May,\" "
+         "she said.\n\n"
+         + "\n\n".join(f"Traders on street {n} asked for a temporary walkway. The board "
+                       "discussed the cost." for n in range(8))
+         + "\n\n\"We will pay for the walkway,\" Brandt told the board.")
+
+
+def test_a_text_longer_than_a_part_is_parsed_in_parts_into_the_report_of_one_parse(
+        foundation: Analyzer, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = foundation.analyze(_LONG, id="long")
+    monkeypatch.setattr("unspin.backbone.PART_CHARS", 200)  # 1 MB texts take minutes here
+    parts = foundation.analyze(_LONG, id="long")
+    assert parts.text == _LONG
+    assert parts.sentences == whole.sentences and len(parts.sentences) > 10
+    assert parts.entities == whole.entities
+
+
+def test_quotes_and_actors_are_joined_across_parts(nlp: Any) -> None:
+    from unspin.backbone import parse_in_parts
+    from unspin.pipeline.actors import find_actors
+    from unspin.pipeline.quotes import rule_quotes
+
+    doc = parse_in_parts(nlp.make_doc, [p for _, p in nlp.pipeline], _LONG, limit=200)
+    actors = find_actors(doc)
+    quotes, _ = rule_quotes(doc, actors)
+    whole = nlp(_LONG)
+    assert quotes == rule_quotes(whole, find_actors(whole))[0]
+    last = max(quotes, key=lambda q: q.content.start)
+    assert "We will pay for the walkway" in _LONG[last.content.start:last.content.end]
+    # "Brandt", 900 characters and several parts after "Mayor Ilse Brandt", is her
+    brandt = [a for a in actors if a.name.endswith("Brandt")]
+    assert len(brandt) == 1 and last.speaker == brandt[0].id

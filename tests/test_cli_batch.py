@@ -37,6 +37,30 @@ def test_batch_writes_tables_and_exits_by_the_failure_ratio(feed: Path, tmp_path
     assert (tmp_path / "out" / "manifest.json").is_file()
 
 
+def test_batch_accounts_for_every_input_in_the_summary_and_the_manifest(
+        tmp_path: Path) -> None:
+    """The issue-24 crawl: a .warc.gz that is gzip but not WARC and a .bin file used to give
+    "0 analysed, 0 failed" and nothing in the manifest."""
+    import gzip
+
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    (crawl / "cc.warc.gz").write_bytes(gzip.compress(b"<html><p>a page, not a WARC</p></html>"))
+    (crawl / "blob.bin").write_bytes(bytes(range(256)) * 8)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["batch", str(crawl), "-o", str(out), "-n", "0",
+                                      "--stages", "", "--max-failure-ratio", "1"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert "0 analysed, 1 failed" in said
+    assert "1 inputs with nothing to analyse" in said
+    assert "blob.bin: [W601]" in said
+    run = json.loads((out / "manifest.json").read_text())["runs"][-1]
+    assert run["ignored"] == 1
+    assert [(i["input"], i["code"]) for i in run["ignored_inputs"]] == [
+        (str(crawl / "blob.bin"), "W601")]
+
+
 def test_address_without_the_ray_engine_is_refused(feed: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["batch", str(feed), "-o", str(tmp_path / "o"),
                                       "--address", "ray://head:10001"])

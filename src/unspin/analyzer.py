@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from unspin.article import Article
+from unspin.backbone import parse_in_parts
 from unspin.clean import clean
 from unspin.errors import PipelineError, UnspinError
 from unspin.ingest import from_string
@@ -75,11 +76,27 @@ class Analyzer:
         pipe = self.pipeline
         for stage, reason in pipe.skipped.items():
             warnings.append(Warning_(code="W020", message=f"stage {stage!r} skipped: {reason}"))
+        from unspin.pipeline import factory_name  # loaded with the pipeline already
+
         nlp = pipe.nlp
+        stage_names = {factory_name(stage) for stage in pipe.stages}
+        backbone = [(n, p) for n, p in nlp.pipeline if n not in stage_names]
         t = time.perf_counter()
-        doc = nlp.make_doc(article.text)
+        try:
+            # A text longer than the parser takes is parsed in parts (PART_CHARS), joined.
+            doc = parse_in_parts(nlp.make_doc, [p for _, p in backbone], article.text)
+        except UnspinError:
+            raise
+        except Exception as exc:
+            raise PipelineError(
+                f"the backbone failed on {article.id}: {type(exc).__name__}: {exc} "
+                "(this is a bug in unspin; please report it with the input)",
+                stage="backbone", record=article.id,
+            ) from exc
         backbone_ms = (time.perf_counter() - t) * 1000
         for name, proc in nlp.pipeline:
+            if name not in stage_names:
+                continue
             t = time.perf_counter()
             try:
                 doc = proc(doc)
@@ -92,15 +109,12 @@ class Analyzer:
                     stage=name, record=article.id,
                 ) from exc
             ms = (time.perf_counter() - t) * 1000
-            if name.startswith("unspin_"):
-                encoding_ms = getattr(doc._, "encoding_ms", None)
-                if encoding_ms is not None and "encoding" not in timings:
-                    # the shared encoder pass ran inside this stage (the first to need it)
-                    timings["encoding"] = encoding_ms
-                    ms -= encoding_ms
-                timings[name.removeprefix("unspin_")] = ms
-            else:
-                backbone_ms += ms
+            encoding_ms = getattr(doc._, "encoding_ms", None)
+            if encoding_ms is not None and "encoding" not in timings:
+                # the shared encoder pass ran inside this stage (the first to need it)
+                timings["encoding"] = encoding_ms
+                ms -= encoding_ms
+            timings[name.removeprefix("unspin_")] = ms
         timings["backbone"] = backbone_ms
         t = time.perf_counter()
         report = build_report(article, doc, language=language.code, warnings=warnings,

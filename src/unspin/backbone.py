@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,14 +76,18 @@ def mark_paragraph_starts(doc: Doc) -> Doc:
     sentence or the next line starts with a capital or a quotation mark — so hard-wrapped
     text that breaks mid-sentence ("wraps\nonto") is left alone.
     """
-    text = doc.text
+    last = ""  # the last character of the text so far that is not whitespace
     for token in doc[1:]:
         prev = doc[token.i - 1]
-        if not prev.is_space or "\n" not in prev.text:
+        if not prev.is_space:
+            last = prev.text.rstrip()[-1:] or last
             continue
-        before = text[:prev.idx].rstrip()
+        if "\n" not in prev.text:
+            continue
+        # (``last`` is what ``text[:prev.idx].rstrip()[-1]`` was: that copy per line
+        # break made the marker quadratic in a long text)
         first = token.text[:1]
-        if prev.text.count("\n") >= 2 or (before and before[-1] in _SENTENCE_END) or \
+        if prev.text.count("\n") >= 2 or (last and last in _SENTENCE_END) or \
                 first.isupper() or first in _OPENING:
             token.is_sent_start = True
     return doc
@@ -101,6 +107,87 @@ def add_paragraph_marker(nlp: Language) -> Language:
     if "unspin_paragraphs" not in nlp.pipe_names:
         nlp.add_pipe("unspin_paragraphs", before="parser")
     return nlp
+
+
+#: The longest piece of text the backbone parses at once (characters). spaCy refuses more
+#: than ``nlp.max_length`` (1,000,000: error E088) because the parser's memory grows with
+#: the document; a longer text is parsed in parts cut at paragraph boundaries, each within
+#: this, and joined back into one Doc over the one text (issue 24). 100,000 characters is
+#: about 15,000 words: far beyond any news article, so articles are one part as before.
+PART_CHARS = 100_000
+
+_SENTENCE_CUT = re.compile(r"[.!?…][\"”’)\]]*(?=\s)")
+_SPACE_RUN = re.compile(r"\s*")
+
+
+def part_bounds(text: str, limit: int = PART_CHARS) -> list[tuple[int, int]]:
+    """``[start, end)`` character offsets of consecutive parts covering ``text``, each at
+    most ``limit`` characters: cut after a blank line where there is one in reach, else
+    after a line break, else after a sentence end, else at a space, else (one "word" of
+    ``limit`` characters) where the limit falls. Whitespace after a cut stays with the
+    part before it, so every part but the first starts with text."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    bounds: list[tuple[int, int]] = []
+    start, n = 0, len(text)
+    while n - start > limit:
+        window_end = start + limit
+        cut = _cut_point(text, start, window_end)
+        if cut < 0:
+            end = window_end
+        else:
+            ws = _SPACE_RUN.match(text, cut)
+            end = min(ws.end() if ws else cut + 1, window_end)
+            end = max(end, cut + 1)
+        bounds.append((start, end))
+        start = end
+    bounds.append((start, n))
+    return bounds
+
+
+def _cut_point(text: str, start: int, end: int) -> int:
+    """Where to cut ``text[start:end]``: the last blank line, line break, sentence end or
+    space in it (in that order of preference); -1 if there is none after ``start``."""
+    for at in (text.rfind("\n\n", start, end), text.rfind("\n", start, end),
+               _last_sentence_end(text, start, end),
+               max(text.rfind(" ", start, end), text.rfind("\t", start, end))):
+        if at > start:
+            return at
+    return -1
+
+
+def _last_sentence_end(text: str, start: int, end: int) -> int:
+    """The offset just after the last sentence end (punctuation, closing quotes, then a
+    space) in ``[start, end)``; -1 if none."""
+    last = -1
+    for m in _SENTENCE_CUT.finditer(text, start, end):
+        last = m.end()
+    return last
+
+
+def parse_in_parts(make_doc: Callable[[str], Doc],
+                   components: Sequence[Callable[[Doc], Doc]], text: str,
+                   limit: int | None = None) -> Doc:
+    """``text`` through the tokenizer and ``components`` (the backbone), in parts within
+    ``limit`` characters joined into one Doc whose text is ``text`` exactly, so every
+    offset a later stage writes is an offset into the one text. A text within the limit is
+    one part: the Doc is the one a single parse gives. ``limit`` defaults to
+    :data:`PART_CHARS`."""
+    from spacy.tokens import Doc as _Doc
+
+    docs = []
+    for start, end in part_bounds(text, PART_CHARS if limit is None else limit):
+        doc = make_doc(text[start:end])
+        for component in components:
+            doc = component(doc)
+        docs.append(doc)
+    if len(docs) == 1:
+        return docs[0]
+    joined = _Doc.from_docs(docs, ensure_whitespace=False)
+    if joined.text != text:  # from_docs keeps each part's text and whitespace as it is
+        raise ModelError("the parts of a long text did not join back into the same text; "
+                         "this is a bug in unspin, please report it with the input")
+    return joined
 
 
 def verify_once() -> None:

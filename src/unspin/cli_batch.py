@@ -75,15 +75,33 @@ def batch(
     state = "interrupted" if result.interrupted else "done"
     err.print(
         f"{state}: {result.processed} analysed, {result.failed} failed, {result.skipped} "
-        f"skipped (already in {out}), {result.duplicates} duplicate ids ignored; "
+        f"skipped (already in {out}), {result.duplicates} duplicate ids ignored, "
+        f"{len(result.ignored)} inputs with nothing to analyse; "
         f"{result.rate:.1f} records/s. {out} now holds {result.articles_total} articles and "
         f"{result.failures_total} failures (ratio {result.failure_ratio:.3f}, "
         f"limit {max_failure_ratio:g}).", highlight=False)
+    if result.ignored:
+        for item in result.ignored[:SHOW_IGNORED]:
+            err.print(f"  ignored {_printable(item['input'])}: [{item['code']}] {item['reason']}",
+                      highlight=False, markup=False)
+        more = len(result.ignored) - SHOW_IGNORED
+        err.print(f"  {'… and ' + str(more) + ' more; ' if more > 0 else ''}every ignored "
+                  f"input is listed in {out}/manifest.json (runs[-1].ignored_inputs)",
+                  highlight=False, markup=False)
     if result.derived is not None:
         err.print(f"rebuilt {out}/derived: {result.derived['speakers']} canonical speakers, "
                   f"{result.derived['duplicates']} near-duplicate copies.", highlight=False)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+#: The summary names this many ignored inputs; the manifest lists them all.
+SHOW_IGNORED = 5
+
+
+def _printable(path: str) -> str:
+    """A path as one terminal line: control characters (a newline in a file name) escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
 
 
 class PeriodChoice(StrEnum):

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,19 +57,28 @@ def slow_folder(tmp_path: Path) -> Path:
 
 
 _DRIVER = """
+import signal
 import sys
 from pathlib import Path
 from unspin.batch import BatchConfig, run_batch
 from unspin.options import Options
+if sys.argv[3] == "sigint-ignored":  # what a child inherits from a parent that ignores it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 cfg = BatchConfig(inputs=(sys.argv[1],), out=Path(sys.argv[2]), options=Options(stages=()),
                   workers=2, shard_size=2, progress=False)
 sys.exit(run_batch(cfg).exit_code)
 """
 
 
-def _start(folder: Path, out: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", _DRIVER, str(folder), str(out)],
-                            start_new_session=True, stdout=subprocess.DEVNULL,
+def _start(folder: Path, out: Path, how: str = "library") -> subprocess.Popen[bytes]:
+    """The batch in a session of its own (so a signal to its group reaches only it): through
+    ``run_batch``, through ``run_batch`` with SIGINT ignored beforehand, or through the CLI."""
+    if how == "cli":
+        command = [sys.executable, "-m", "unspin", "batch", str(folder), "-o", str(out),
+                   "-n", "2", "--shard-size", "2", "--stages", ""]
+    else:
+        command = [sys.executable, "-c", _DRIVER, str(folder), str(out), how]
+    return subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
 
 
@@ -151,14 +161,22 @@ def test_a_worker_killed_mid_run_and_a_restart_lose_and_duplicate_nothing(
 
 @linux_only
 @pytest.mark.slow
+@pytest.mark.parametrize(("how", "sig"), [
+    ("library", signal.SIGINT),         # Ctrl-C in a terminal: the whole process group
+    ("library", signal.SIGTERM),        # a job stopped by its scheduler
+    ("sigint-ignored", signal.SIGINT),  # started by a parent that ignores Ctrl-C (the suite
+                                        # failed this way: the run went on to the end, exit 0)
+    ("cli", signal.SIGINT),             # `unspin batch` itself
+])
 def test_an_interrupted_run_leaves_only_complete_shards_and_resumes(
-        slow_folder: Path, tmp_path: Path) -> None:
+        slow_folder: Path, tmp_path: Path, how: str, sig: signal.Signals) -> None:
     out = tmp_path / "out"
-    proc = _start(slow_folder, out)
+    proc = _start(slow_folder, out, how)
     _wait_for_shard(proc, out)
-    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole process group
+    os.killpg(proc.pid, sig)
     _, err = proc.communicate(timeout=180)
     assert proc.returncode == 130, err.decode()
+    assert b"Traceback" not in err, err.decode()
     assert not list((out / "shards").glob(".tmp-*"))
     interrupted = _ids(out)
     assert 0 < len(interrupted) < N_SLOW and max(interrupted.values()) == 1
@@ -166,8 +184,50 @@ def test_an_interrupted_run_leaves_only_complete_shards_and_resumes(
         assert sorted(p.stem for p in shard.iterdir()) == sorted(TABLES)
         for table in TABLES:
             pq.read_table(shard / f"{table}.parquet")  # every file whole and readable
-    again = _start(slow_folder, out)
+    again = _start(slow_folder, out, how)
     _, err = again.communicate(timeout=180)
     assert again.returncode == 0, err.decode()
+    ids = _ids(out)
+    assert len(ids) == N_SLOW and max(ids.values()) == 1
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 400 KB tmpfs (needs root and mount); unmounted afterwards."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    where = tmp_path / "small"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(where)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        # lazily: a file of the last run may still be open in this process
+        subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+def test_a_full_disk_is_a_coded_error_earlier_shards_stay_whole_and_a_rerun_completes(
+        slow_folder: Path, small_disk: Path, plumbing: Options) -> None:
+    from unspin.errors import FileAccessError
+
+    out = small_disk / "out"
+    cfg = BatchConfig(inputs=(str(slow_folder),), out=out, options=plumbing, workers=0,
+                      shard_size=2, progress=False)
+    with pytest.raises(FileAccessError, match="no space left") as caught:
+        run_batch(cfg, Console(file=io.StringIO()))
+    assert caught.value.exit_code == 2
+    assert not list((out / "shards").glob(".tmp-*"))
+    written = _ids(out)
+    assert 0 < len(written) < N_SLOW and max(written.values()) == 1
+    for shard in (out / "shards").iterdir():
+        for table in TABLES:
+            pq.read_table(shard / f"{table}.parquet")  # every file whole and readable
+    json.loads((out / "manifest.json").read_text())  # the manifest too
+    subprocess.run(["mount", "-o", "remount,size=20m", str(small_disk)], check=True)
+    result = run_batch(cfg, Console(file=io.StringIO()))
+    assert result.exit_code == 0 and result.skipped == len(written)
     ids = _ids(out)
     assert len(ids) == N_SLOW and max(ids.values()) == 1

@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 
 from unspin.batch.inputs import Record, iter_records, record_to_article, url_id
-from unspin.errors import BinaryInputError, RecordError
+from unspin.errors import BinaryInputError, InputError, RecordError
 
 
-def _records(*items: str | Path, plumbing: Any) -> list[Record]:
-    return list(iter_records([str(i) for i in items], plumbing))
+def _records(*items: str | Path, plumbing: Any, skips: bool = False) -> list[Record]:
+    """The records listed for ``items``; the ``skip`` ones (nothing to analyse) only when
+    asked for."""
+    return [r for r in iter_records([str(i) for i in items], plumbing)
+            if skips or r.kind != "skip"]
 
 
 def test_a_folder_yields_its_text_and_html_files_sorted_with_ids_from_the_folder_name(
@@ -25,9 +28,65 @@ def test_a_folder_yields_its_text_and_html_files_sorted_with_ids_from_the_folder
     assert all(r.kind == "file" for r in recs)
 
 
-def test_a_folder_ignores_files_that_are_not_articles(inputs: dict[str, Any], plumbing: Any) -> None:
-    recs = _records(inputs["folder"], plumbing=plumbing)
-    assert not any(r.id.endswith(".pdf") for r in recs)
+def test_a_folder_lists_a_file_it_does_not_read_as_a_coded_skip(
+        inputs: dict[str, Any], plumbing: Any) -> None:
+    recs = _records(inputs["folder"], plumbing=plumbing, skips=True)
+    (pdf,) = [r for r in recs if r.source.endswith(".pdf")]
+    assert pdf.kind == "skip" and pdf.error is not None and pdf.error["code"] == "W601"
+    assert pdf.source == str(inputs["folder"] / "notes.pdf")
+
+
+@pytest.mark.parametrize(("name", "content"), [("crawl.warc.gz", gzip.compress(b"")),
+                                               ("crawl.warc.gz", gzip.compress(b"\n\n\n")),
+                                               ("crawl.warc", b"")])
+def test_a_warc_that_holds_no_warc_record_is_an_error_record(
+        tmp_path: Path, plumbing: Any, name: str, content: bytes) -> None:
+    (tmp_path / name).write_bytes(content)
+    (rec,) = _records(tmp_path / name, plumbing=plumbing)
+    assert rec.kind == "error" and rec.error is not None and rec.error["code"] == "E101"
+    assert "holds no WARC record" in rec.error["message"]
+
+
+def test_gzip_that_is_not_a_warc_is_an_error_record(tmp_path: Path, plumbing: Any) -> None:
+    (tmp_path / "crawl.warc.gz").write_bytes(gzip.compress(b"<html><p>not a WARC</p></html>"))
+    (rec,) = _records(tmp_path / "crawl.warc.gz", plumbing=plumbing)
+    assert rec.kind == "error" and rec.error is not None and rec.error["code"] == "E106"
+
+
+def test_a_warc_with_records_but_no_html_response_is_a_coded_skip(
+        tmp_path: Path, warc_writer: Any, plumbing: Any) -> None:
+    path = tmp_path / "images.warc.gz"
+    warc_writer(path, [("https://a.example/logo.png", b"\x89PNG....", "image/png")])
+    (rec,) = _records(path, plumbing=plumbing, skips=True)
+    assert rec.kind == "skip" and rec.error is not None and rec.error["code"] == "W602"
+    assert "2 other records" in rec.error["message"]  # the request and the response
+
+
+def test_an_empty_jsonl_file_is_an_error_record(tmp_path: Path, plumbing: Any) -> None:
+    (tmp_path / "feed.jsonl").write_text("\n  \n", encoding="utf-8")
+    (rec,) = _records(tmp_path / "feed.jsonl", plumbing=plumbing)
+    assert rec.kind == "error" and rec.error is not None and rec.error["code"] == "E101"
+
+
+def test_an_empty_folder_and_a_list_inside_a_folder_are_coded_skips(
+        tmp_path: Path, plumbing: Any) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "more.urls").write_text("https://a.example/\n", encoding="utf-8")
+    recs = _records(tmp_path / "empty", tmp_path / "full", plumbing=plumbing, skips=True)
+    assert [(r.kind, r.error["code"] if r.error else None) for r in recs] == [
+        ("skip", "W603"), ("skip", "W604")]
+
+
+def test_a_broken_link_in_a_folder_is_a_record_whose_reading_fails(
+        tmp_path: Path, plumbing: Any) -> None:
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    (folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (rec,) = _records(folder, plumbing=plumbing)
+    assert rec.id == "crawl/gone.txt"
+    with pytest.raises(InputError):
+        record_to_article(rec, plumbing)
 
 
 def test_jsonl_records_take_their_id_field_or_file_and_line(inputs: dict[str, Any],

@@ -431,3 +431,33 @@ def test_the_pages_markup_and_style_are_package_files(client: TestClient) -> Non
     css = files.joinpath("page.css").read_text(encoding="utf-8")
     page = client.get("/").text
     assert css.strip() in page and "$style" not in page
+
+
+def test_a_client_that_hangs_up_mid_body_gets_a_coded_400_not_a_traceback(
+        client: TestClient) -> None:
+    """The ASGI app called directly: the body stops half way and the client disconnects."""
+    import asyncio
+
+    app = client.app
+    messages: list[dict[str, object]] = [
+        {"type": "http.request", "body": b'{"text": "The council', "more_body": True},
+        {"type": "http.disconnect"}]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": "/api/analyze", "raw_path": b"/api/analyze",
+             "query_string": b"", "root_path": "", "client": ("127.0.0.1", 5000),
+             "server": ("127.0.0.1", 8000),
+             "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                         (b"content-length", b"1000")]}
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 400
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")  # type: ignore[misc]
+    assert b"closed the connection" in body

@@ -25,9 +25,16 @@ folder                                    every ``.txt``, ``.html``/``.htm``/``.
 ``http(s)://…``                           one record, fetched by the worker
 ========================================  ===============================================
 
-A bad line, an unreadable file or a corrupt WARC record becomes a Record of kind
-``error``, which the worker turns into a failure row; reading then goes on (a WARC reader
-skips to the next record boundary).
+A bad line, an unreadable file or folder, a corrupt WARC record, a WARC that holds no
+WARC record at all (empty, or gzip of something else) and an empty JSONL file become a
+Record of kind ``error``, which the worker turns into a failure row; reading then goes on
+(a WARC reader skips to the next record boundary).
+
+What holds no document by design — a file in a folder of a type batch does not read
+(``.pdf``, ``.bin``, images), a WARC with records but no HTML response, a folder with no
+file in it — becomes a Record of kind ``skip`` with a code (:data:`SKIPS`): the driver
+counts and lists these in the manifest and the summary instead of analysing them, so no
+input vanishes without a word (issue 24).
 """
 
 from __future__ import annotations
@@ -43,13 +50,21 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from unspin.article import Article
-from unspin.errors import InputError, RecordError, UnspinError
+from unspin.errors import EmptyInputError, InputError, RecordError, UnspinError
 from unspin.ingest.decode import check_size, decode_bytes
 from unspin.options import Options
 
-__all__ = ["Record", "describe_inputs", "iter_records", "record_to_article"]
+__all__ = ["SKIPS", "Record", "describe_inputs", "iter_records", "record_to_article"]
 
-RecordKind = Literal["file", "jsonl", "warc", "url", "error"]
+RecordKind = Literal["file", "jsonl", "warc", "url", "error", "skip"]
+
+#: Why an input was listed but holds nothing to analyse (the ``skip`` records' codes).
+SKIPS = {
+    "W601": "not a type batch reads (.txt, .html, .jsonl, .warc, each optionally .gz)",
+    "W602": "a WARC file with no HTML response record",
+    "W603": "a folder with no file in it",
+    "W604": "a list of inputs inside a folder (lists are followed only when given as inputs)",
+}
 
 TEXT_SUFFIXES = (".txt", ".text")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -97,6 +112,12 @@ def _error_record(rid: str, source: str, exc: UnspinError) -> Record:
                   error={"code": exc.code, "type": type(exc).__name__, "message": exc.message})
 
 
+def _skip_record(source: str, code: str, detail: str = "") -> Record:
+    reason = SKIPS[code] + (f" ({detail})" if detail else "")
+    return Record(id=source, source=source, kind="skip",
+                  error={"code": code, "type": "Skipped", "message": reason})
+
+
 def _strip_gz(name: str) -> str:
     low = name.lower()
     return low[:-3] if low.endswith(".gz") else low
@@ -121,6 +142,7 @@ def _open(path: Path) -> BinaryIO:
 
 def _iter_jsonl(path: Path, options: Options) -> Iterator[Record]:
     name, where = path.name, str(path)
+    lines = 0
     try:
         with _open(path) as fh:
             for number, raw in enumerate(fh, start=1):
@@ -128,6 +150,7 @@ def _iter_jsonl(path: Path, options: Options) -> Iterator[Record]:
                 source = f"{where}:{number}"
                 if not raw.strip():
                     continue
+                lines += 1
                 try:
                     check_size(len(raw), options.max_bytes, f"line {number} of {name}")
                     line = raw.decode("utf-8")
@@ -145,12 +168,21 @@ def _iter_jsonl(path: Path, options: Options) -> Iterator[Record]:
                         f"line {number} of {name} is not valid JSON ({exc.msg} at column "
                         f"{exc.colno}); fix or drop that line — the other records were analysed"))
                     continue
+                except RecursionError:  # arrays/objects nested ~1000 deep
+                    yield _error_record(default_id, source, RecordError(
+                        f"line {number} of {name} nests arrays or objects too deeply to read; "
+                        "fix or drop that line — the other records were analysed"))
+                    continue
                 rid = str(obj.get("id") or default_id) if isinstance(obj, dict) else default_id
                 yield Record(id=rid, source=source, kind="jsonl", path=where,
                              data=raw.rstrip(b"\r\n"))
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         yield _error_record(f"{name}:read", where, InputError(
             f"cannot read {where} to the end ({exc}); the records before the damage were kept"))
+        return
+    if not lines:
+        yield _error_record(f"{name}:empty", where, EmptyInputError(
+            f"{where} holds no JSONL record (it is empty, or only blank lines)"))
 
 
 # --------------------------------------------------------------------------- WARC
@@ -173,7 +205,29 @@ def _find_next(fh: BinaryIO, start: int, marker: bytes, chunk: int = 1 << 20) ->
 
 def _iter_warc(path: Path) -> Iterator[Record]:
     """Response records with an HTML payload; a corrupt record becomes one error Record and
-    reading resumes at the next record boundary (the next gzip member, or ``WARC/1.``)."""
+    reading resumes at the next record boundary (the next gzip member, or ``WARC/1.``).
+    A file with no WARC record is an error Record, one with records but no HTML response
+    a ``skip`` Record: either way the file is accounted for."""
+    seen = {"records": 0, "yielded": 0}
+    try:
+        for record in _iter_warc_records(path, seen):
+            seen["yielded"] += 1
+            yield record
+    except OSError as exc:  # cannot open or read the file itself
+        yield _error_record(f"{path.name}@0", str(path), InputError(
+            f"cannot read {path} ({exc.strerror or exc}); check the path and its permissions"))
+        return
+    if seen["yielded"]:
+        return
+    if not seen["records"]:
+        yield _error_record(f"{path.name}@0", str(path), EmptyInputError(
+            f"{path} holds no WARC record (it is empty, or not a WARC file); give a WARC "
+            "file, or name the file with its own type (.txt, .html, .jsonl)"))
+    else:
+        yield _skip_record(str(path), "W602", f"{seen['records']} other records")
+
+
+def _iter_warc_records(path: Path, seen: dict[str, int]) -> Iterator[Record]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
@@ -189,6 +243,11 @@ def _iter_warc(path: Path) -> Iterator[Record]:
             it = ArchiveIterator(fh)
             try:
                 for rec in it:
+                    if not str(rec.format).startswith("warc"):
+                        # warcio reads any other text as an ARC record: here it is damage
+                        raise ArchiveLoadFailed(f"not a WARC record (it reads as {rec.format})")
+                    if rec.rec_type:  # warcio yields a typeless record for blank gzip content
+                        seen["records"] += 1
                     payload = _warc_payload(rec)  # before the offset: asking for it reads on
                     offset = it.get_record_offset()  # absolute: warcio counts from the file's start
                     good_end = offset + it.get_record_length()
@@ -271,12 +330,7 @@ def _iter_input(path: Path, options: Options, seen: set[Path], *, list_file: boo
         return
     seen.add(resolved)
     if path.is_dir():
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            kind = _file_kind(child.name)
-            if kind in (None, "list"):
-                continue  # lists inside folders are not followed
-            child_id = child.relative_to(path.parent).as_posix()
-            yield from _iter_input(child, options, seen, list_file=False, rid=child_id)
+        yield from _iter_folder(path, options, seen)
         return
     kind = "list" if list_file else _file_kind(path.name)
     if kind == "jsonl":
@@ -287,6 +341,37 @@ def _iter_input(path: Path, options: Options, seen: set[Path], *, list_file: boo
         yield from _iter_list(path, options, seen)
     else:
         yield Record(id=rid or path.name, source=str(path), kind="file", path=str(path))
+
+
+def _iter_folder(path: Path, options: Options, seen: set[Path]) -> Iterator[Record]:
+    """Every file below ``path``, sorted: the ones batch reads as records, the others as
+    ``skip`` records; a folder that cannot be listed is an error Record."""
+    files: list[Path] = []
+    unreadable: list[OSError] = []
+    for root, dirs, names in os.walk(path, onerror=unreadable.append):
+        dirs.sort()
+        files.extend(Path(root, n) for n in names)
+    for exc in unreadable:
+        where = Path(exc.filename) if exc.filename else path
+        yield _error_record(_rel(where, path), str(where), InputError(
+            f"cannot list the folder {where} ({exc.strerror or exc}); the files in it were "
+            "not read — check its permissions"))
+    if not files and not unreadable:
+        yield _skip_record(str(path), "W603")
+    for child in sorted(files):
+        kind = _file_kind(child.name)
+        if kind is None:
+            yield _skip_record(str(child), "W601")
+            continue
+        if kind == "list":  # it names inputs, not articles: following it could loop
+            yield _skip_record(str(child), "W604")
+            continue
+        yield from _iter_input(child, options, seen, list_file=False, rid=_rel(child, path))
+
+
+def _rel(child: Path, folder: Path) -> str:
+    """A folder member's id: its path from the folder's parent (``crawl/2024/a.html``)."""
+    return child.relative_to(folder.parent).as_posix()
 
 
 def iter_records(inputs: list[str], options: Options) -> Iterator[Record]:
@@ -336,6 +421,10 @@ def record_to_article(record: Record, options: Options) -> Article:
     :func:`unspin.ingest.to_article`; raises the InputError it meets."""
     from unspin.ingest import Hints, to_article
 
+    if record.kind == "skip":  # the driver lists these instead of sending them
+        assert record.error is not None
+        raise InputError(f"{record.source} holds nothing to analyse: {record.error['message']}",
+                         record=record.id)
     if record.kind == "error":
         assert record.error is not None
         import unspin.errors as errors

@@ -9,6 +9,13 @@ A worker that dies (killed, out of memory) breaks the pool: the records it held 
 again to a fresh pool, up to ``max_restarts`` times, after which the run stops with an error
 (rerunning resumes it). Nothing is lost or duplicated either way, because only the driver
 writes shards and a record is written once, when its outcome arrives.
+
+Stopping (Ctrl-C, SIGTERM, or the driver closing the generator) kills the workers instead
+of waiting for the records they hold: their outcomes would be thrown away anyway, and a
+long record must not keep a stopped run alive. The driver also never blocks for longer
+than :data:`POLL_S` at a time: the kernel may hand a process-wide signal to one of the
+pool's threads, and Python only runs the handler once the main thread is back in Python
+code, so a driver asleep until the next result could sit on a Ctrl-C for a whole record.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from unspin.analyzer import Analyzer
 from unspin.batch.inputs import Record
@@ -24,7 +32,10 @@ from unspin.batch.worker import Outcome, WorkerState, process_record
 from unspin.errors import PipelineError
 from unspin.options import Options
 
-__all__ = ["LocalEngine", "SerialEngine"]
+__all__ = ["POLL_S", "LocalEngine", "SerialEngine"]
+
+#: Longest the driver waits for a result before it looks at signals again (seconds).
+POLL_S = 0.25
 
 
 def _init_worker(options: Options) -> None:
@@ -118,7 +129,7 @@ class LocalEngine:
                     continue
                 if not pending:
                     return
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
                 for future in done:
                     record = pending.pop(future)
                     try:
@@ -130,5 +141,21 @@ class LocalEngine:
                     yield outcome
                 if broken:
                     pool = restart()
+        except BaseException:  # KeyboardInterrupt, GeneratorExit (the driver stopped), errors
+            _kill_workers(pool)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's workers now (Python 3.14 has ``kill_workers``; 3.11 keeps them in
+    ``_processes``). The pool then breaks and ``shutdown`` returns at once."""
+    kill = getattr(pool, "kill_workers", None)
+    if kill is not None:
+        kill()
+        return
+    processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.kill()

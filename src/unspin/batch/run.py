@@ -7,6 +7,7 @@ output and the failure count behave the same on a laptop pool and on a Ray clust
 from __future__ import annotations
 
 import contextlib
+import errno
 import platform
 import signal
 import time
@@ -24,7 +25,7 @@ from unspin.batch.progress import BatchProgress
 from unspin.batch.speakers import read_aliases
 from unspin.batch.worker import Outcome
 from unspin.batch.writer import ShardStore
-from unspin.errors import ConfigError
+from unspin.errors import ConfigError, FileAccessError
 from unspin.options import DEFAULT_OPTIONS, Options
 
 __all__ = [
@@ -40,6 +41,8 @@ __all__ = [
 DEFAULT_MAX_FAILURE_RATIO = 0.05
 EXIT_FAILURE_RATIO = 1
 EXIT_INTERRUPTED = 130
+#: The manifest lists at most this many ignored inputs per run (all are counted).
+MAX_LISTED_IGNORED = 1000
 
 EngineName = Literal["local", "ray"]
 
@@ -87,6 +90,7 @@ class BatchResult:
     processed: int = 0
     failed: int = 0
     skipped: int = 0
+    ignored: list[dict[str, str]] = field(default_factory=list)
     duplicates: int = 0
     shards: int = 0
     seconds: float = 0.0
@@ -121,6 +125,7 @@ class BatchResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "processed": self.processed, "failed": self.failed, "skipped": self.skipped,
+            "ignored": len(self.ignored), "ignored_inputs": self.ignored[:MAX_LISTED_IGNORED],
             "duplicates": self.duplicates, "shards": self.shards,
             "seconds": round(self.seconds, 3), "rate": round(self.rate, 3),
             "articles_total": self.articles_total, "failures_total": self.failures_total,
@@ -149,38 +154,58 @@ def make_engine(cfg: BatchConfig) -> Engine:
     return LocalEngine(cfg.options, cfg.workers)
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C so a stopped job still writes what it finished."""
-    def handler(signum: int, frame: FrameType | None) -> None:
+class _Interrupts:
+    """Ctrl-C and SIGTERM for the length of a run, owned by the driver.
+
+    * Installed whatever the process inherited: a shell that starts a job in the
+      background, or a parent that ignores SIGINT (``signal.SIG_IGN`` is inherited across
+      ``exec``), would otherwise leave the run deaf to Ctrl-C, so it went on to the end and
+      exited 0 (issue 24: the suite's own interrupt test failed that way).
+    * SIGTERM is an interrupt too, so a stopped job still writes what it finished.
+    * ``deferred()`` holds the interrupt while a shard is written, so an interrupt landing
+      after the shard's rename but before the driver forgets those records cannot write
+      them twice. Python runs signal handlers in the main thread whichever thread the
+      kernel picked, so a flag checked by that handler holds the signal for the whole
+      process; a thread signal mask (what this used to be) held it for the main thread
+      only, and the pool's threads still took it.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.holding = 0
+        self.pending = False
+        self._previous: dict[int, Any] = {}
+
+    def _handler(self, signum: int, frame: FrameType | None) -> None:
+        if self.holding:
+            self.pending = True
+            return
         raise KeyboardInterrupt
 
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def __enter__(self) -> _Interrupts:
+        try:
+            for sig in self.SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._handler)
+        except ValueError:  # not the main thread: the caller owns its signals
+            pass
+        return self
 
+    def __exit__(self, *exc: object) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+        self._previous.clear()
 
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while a shard is written: without this, an interrupt landing
-    after the shard's rename but before the driver forgets those records would write them
-    twice. The signal is delivered (as KeyboardInterrupt) as soon as the block ends."""
-    deferred = {signal.SIGINT, signal.SIGTERM}
-    try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, deferred)
-    except (AttributeError, ValueError, OSError):  # no POSIX signal masks here
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        self.holding += 1
+        try:
+            yield
+        finally:
+            self.holding -= 1
+        if not self.holding and self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
 
 
 def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
@@ -207,6 +232,11 @@ def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
 
     def todo() -> Iterator[Record]:
         for record in iter_records(list(cfg.inputs), cfg.options):
+            if record.kind == "skip":  # holds nothing to analyse: counted and listed, not sent
+                assert record.error is not None
+                result.ignored.append({"input": record.source, "code": record.error["code"],
+                                       "reason": record.error["message"]})
+                continue
             if record.id in done:
                 result.skipped += 1
                 progress.skip()
@@ -217,9 +247,11 @@ def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
             seen.add(record.id)
             yield record
 
+    interrupts = _Interrupts()
+
     def flush() -> None:
         nonlocal last_flush
-        with _signals_deferred():  # a shard and the buffer's reset commit together
+        with interrupts.deferred():  # a shard and the buffer's reset commit together
             if store.write_shard(buffer) is not None:
                 result.shards += 1
             buffer.clear()
@@ -228,7 +260,7 @@ def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
     progress = BatchProgress(console, enabled=cfg.progress)
     status = "complete"
     try:
-        with _sigterm_as_interrupt(), progress:
+        with interrupts, progress:
             outcomes = engine.run(todo())
             try:
                 for outcome in outcomes:
@@ -252,11 +284,28 @@ def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
                 status = "interrupted"
             finally:
                 close = getattr(outcomes, "close", None)
-                if close is not None:
-                    close()  # stop the engine's workers before the last shard is written
-            flush()  # what finished before the end (or the interrupt) goes into a last shard
-        if not result.interrupted and not is_fresh(cfg.out, cfg.aliases):  # speakers and copies span every shard
-            result.derived = rebuild_derived(cfg.out, cfg.aliases)
+                try:
+                    if close is not None:
+                        close()  # stop the engine's workers before the last shard is written
+                except KeyboardInterrupt:  # a second Ctrl-C while they stop
+                    result.interrupted = True
+                    status = "interrupted"
+            try:
+                flush()  # what finished before the end (or the interrupt) goes into a last shard
+                if not result.interrupted and not is_fresh(cfg.out, cfg.aliases):
+                    result.derived = rebuild_derived(cfg.out, cfg.aliases)  # spans every shard
+            except KeyboardInterrupt:  # held until that shard was whole, or during the rebuild
+                result.interrupted = True
+                status = "interrupted"
+    except OSError as exc:
+        status = "error"
+        if _no_space(exc):
+            raise FileAccessError(
+                f"no space left on the device that holds {cfg.out} ({result.shards} shards "
+                "written in this run are whole; the records after them were not written); "
+                "free some space and rerun the same command to resume", path=str(cfg.out),
+            ) from exc
+        raise
     except BaseException:
         status = "error"
         raise
@@ -267,8 +316,17 @@ def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
         result.articles_total, result.failures_total = store.counts()
         run_info.update(finished=_now(), status=status, **result.to_dict())
         manifest["runs"][-1] = run_info
-        store.write_manifest(manifest)
+        try:
+            store.write_manifest(manifest)  # atomic: on failure the last one stays whole
+        except OSError:
+            if status != "error":
+                raise
     return result
+
+
+def _no_space(exc: OSError) -> bool:
+    """A full disk (Arrow's write errors carry the message, not always the errno)."""
+    return exc.errno == errno.ENOSPC or "No space left" in str(exc)
 
 
 def _add_timings(result: BatchResult, outcome: Outcome) -> None:

@@ -201,6 +201,10 @@ def from_string(content: str, options: Options = DEFAULT_OPTIONS, *, id: str | N
                       hints=Hints(kind=forced, id=id, url=url))  # type: ignore[arg-type]
 
 
+def _is_warc_name(source: str) -> bool:
+    return source.lower().removesuffix(".gz").endswith(".warc")
+
+
 def read_source(source: str, options: Options = DEFAULT_OPTIONS, *,
                 stdin: BinaryIO | None = None) -> Iterator[Article | InputError]:
     """Yield the articles in ``source`` (a path, a URL or ``-`` for stdin), or their errors.
@@ -221,6 +225,9 @@ def read_source(source: str, options: Options = DEFAULT_OPTIONS, *,
             p = Path(source)
             data = _read_path(p, options)
             hints = Hints(id=_path_id(p), name=p.name, path=str(p))
+        if forced is None and source != "-" and _is_warc_name(source):
+            raise InputError(f"{Path(source).name} is a WARC file, a crawl of many pages; read "
+                             f"it with `unspin batch {source} -o OUT`", file=source)
         text = _decode(data, hints, options)
         kind = forced or detect_kind(source if source != "-" else "", text)
         if kind == "jsonl":

@@ -64,6 +64,13 @@ def read_jsonl(lines: Iterable[str], *, options: Options, name: str = "input"
                 record=default_id, line=number,
             )
             continue
+        except RecursionError:  # json.loads gives up on arrays/objects nested ~1000 deep
+            yield RecordError(
+                f"line {number} of {name} nests arrays or objects too deeply to read; fix or "
+                "drop that line — the other records were analysed",
+                record=default_id, line=number,
+            )
+            continue
         try:
             yield record_to_article(record, default_id=default_id, options=options)
         except InputError as exc:

@@ -25,6 +25,7 @@ of "according to"), group (NORP nouns: "Republicans"), place.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -39,10 +40,11 @@ from unspin.pipeline._attribution.lexicon import (
     PRONOUNS_PERSON,
     ROLE_NOUNS,
 )
+from unspin.pipeline._spans import SpanIndex
 from unspin.report import Actor
 from unspin.report import Span as ReportSpan
 
-__all__ = ["ActorFinder", "find_actors"]
+__all__ = ["ActorFinder", "ActorLookup", "actor_at", "find_actors"]
 
 ActorType = Literal["person", "organisation", "outlet", "group", "place"]
 
@@ -110,6 +112,9 @@ class _Actor:
     description: str | None = None
     mentions: list[tuple[int, int]] = field(default_factory=list)  # token [start, end)
     subject_at: list[int] = field(default_factory=list)  # token indices where a subject
+    #: the tokens of ``mentions``, so a new mention's overlap test is a set look-up, not
+    #: a scan of every earlier mention (a transcript's "he" has thousands; issue 24)
+    covered: set[int] = field(default_factory=set)
 
     @property
     def key_words(self) -> list[str]:
@@ -189,9 +194,8 @@ class _Registry:
 
     def add_mention(self, idx: int, start: int, end: int, nested_ok: bool = False) -> None:
         act = self.actors[idx]
-        for s, e in act.mentions:
-            if s < end and start < e:
-                return
+        if any(t in act.covered for t in range(start, end)):
+            return  # overlaps one of its mentions
         root = self.doc[start:end].root
         if nested_ok:
             if root.i in self.token_actor:
@@ -199,6 +203,7 @@ class _Registry:
         elif any(t in self.token_actor for t in range(start, end)):
             return
         act.mentions.append((start, end))
+        act.covered.update(range(start, end))
         for t in range(start, end):
             self.token_actor.setdefault(t, idx)
         self.token_actor[root.i] = idx
@@ -415,16 +420,29 @@ def _canonical(act: _Actor, doc: Doc) -> str:
     return act.name
 
 
-def actor_at(actors: list[Actor], start: int, end: int) -> Actor | None:
-    """The actor with a mention overlapping ``[start, end)`` (the longest overlap wins)."""
-    best: Actor | None = None
-    best_len = 0
-    for act in actors:
-        for m in act.mentions:
-            ov = min(end, m.end) - max(start, m.start)
+def actor_at(actors: Sequence[Actor], start: int, end: int) -> Actor | None:
+    """The actor with a mention overlapping ``[start, end)`` (the longest overlap wins;
+    on a tie, the first actor). Builds a :class:`ActorLookup`: callers that ask often
+    keep one."""
+    return ActorLookup(actors).at(start, end)
+
+
+class ActorLookup:
+    """:func:`actor_at` over one list of actors, answered from the mentions near the
+    span instead of every mention of every actor (issue 24)."""
+
+    def __init__(self, actors: Sequence[Actor]) -> None:
+        self._mentions = SpanIndex.ranked((m.start, m.end, act, k) for k, act in enumerate(actors)
+                                          for m in act.mentions)
+
+    def at(self, start: int, end: int) -> Actor | None:
+        best: Actor | None = None
+        best_len = 0
+        for m_start, m_end, act in self._mentions.near(start, end):
+            ov = min(end, m_end) - max(start, m_start)
             if ov > best_len:
                 best, best_len = act, ov
-    return best
+        return best
 
 
 class ActorFinder:

@@ -430,7 +430,8 @@ def find_narratives(doc: Doc, predictor: NarrativePredictor
     if isinstance(predictor, TrainedNarratives):
         pred = predictor.predict_embedded(document_encoding(doc).embeddings)
     else:
-        (pred,) = predictor.predict([[doc.text[a:b] for a, b in spans]])
+        text = doc.text  # Doc.text joins every token: once, not once per sentence
+        (pred,) = predictor.predict([[text[a:b] for a, b in spans]])
     out: list[Narrative] = []
     for g in pred.guesses:
         evidence = [Evidence(start=spans[i][0], end=spans[i][1]) for i in g.evidence

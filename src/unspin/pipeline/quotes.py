@@ -68,7 +68,8 @@ from unspin.pipeline._attribution.lexicon import (
     THOUGHT_VERBS,
 )
 from unspin.pipeline._attribution.marks import QuotedSpan, find_quoted
-from unspin.pipeline.actors import actor_at, find_actors
+from unspin.pipeline._spans import SpanIndex
+from unspin.pipeline.actors import ActorLookup, find_actors
 from unspin.report import Actor, Quote, Warning_
 from unspin.report import Span as ReportSpan
 
@@ -135,12 +136,15 @@ class _Context:
         self.text = doc.text
         self.actors = actors
         self.actor_type = {a.id: a.type for a in actors}
+        self.lookup = ActorLookup(actors)
         self.sents = list(doc.sents)
         self.sent_of: list[int] = [0] * len(doc)
         for k, s in enumerate(self.sents):
             for i in range(s.start, s.end):
                 self.sent_of[i] = k
         self.quoted, self.notes = find_quoted(self.text)
+        #: the quoted passages by span, for the questions asked once per cue or sentence
+        self.quote_index = SpanIndex((q.start, q.end, q) for q in self.quoted)
         # token -> index of the quoted span covering it
         self.in_quote: dict[int, int] = {}
         qi = 0
@@ -164,11 +168,11 @@ class _Context:
         if root is not None:
             words = [root, *(c for c in root.children if c.dep_ in {"compound", "flat"})]
             for w in words:
-                act = actor_at(self.actors, w.idx, w.idx + len(w))
+                act = self.lookup.at(w.idx, w.idx + len(w))
                 if act is not None:
                     return act.id
             return None
-        act = actor_at(self.actors, start, end)
+        act = self.lookup.at(start, end)
         return act.id if act is not None else None
 
     def para(self, pos: int) -> int:
@@ -439,7 +443,7 @@ def _verb_attributions(ctx: _Context) -> list[_Attr]:
         sent = ctx.sents[sent_k]
         cue_para = ctx.para(tok.idx)
         sent_quotes = [
-            q for q in ctx.quoted
+            q for _, _, q in ctx.quote_index.near(sent.start_char, sent.end_char)
             if q.start < sent.end_char and q.end > sent.start_char and ctx.para(q.start) == cue_para
         ]
         comps = [c for c in tok.children if c.dep_ in {"ccomp", "parataxis"} and ctx.para(c.idx) == cue_para]
@@ -581,10 +585,21 @@ CUE_AUX_ALL = False
 def _close_quotes(ctx: _Context, span: tuple[int, int]) -> tuple[int, int]:
     """Extend a content span over the end of a quoted passage it opens (``…guns."``)."""
     a, b = span
-    for q in ctx.quoted:
-        if a <= q.start < b < q.end and q.end - b <= 3:
-            b = q.end
-    return (a, b)
+    # One pass in text order, as a scan of every quote would make; only the quotes that
+    # start before ``b`` can extend it, and ``b`` grows at most 3 characters a step.
+    done: set[int] = set()
+    while True:
+        grown = False
+        for _, _, q in ctx.quote_index.near(a, b + 3):
+            if id(q) in done:
+                continue
+            done.add(id(q))
+            if a <= q.start < b < q.end and q.end - b <= 3:
+                b = q.end
+                grown = True
+                break  # look again from the new end, after this quote
+        if not grown:
+            return (a, b)
 
 
 def _parenthetical(tok: Token) -> bool:
@@ -628,7 +643,8 @@ def _adjacent_quotes(ctx: _Context, cue: Token) -> list[QuotedSpan]:
     doc = ctx.doc
     para = ctx.para(cue.idx)
     out: list[QuotedSpan] = []
-    for q in ctx.quoted:
+    # only passages within 200 characters of the cue can be adjacent (the test below)
+    for _, _, q in ctx.quote_index.near(cue.idx - 200, cue.idx + len(cue) + 200):
         if ctx.para(q.start) != para or q.start <= cue.idx < q.end:
             continue
         if q.end <= cue.idx:
@@ -648,9 +664,14 @@ def _adjacent_quotes(ctx: _Context, cue: Token) -> list[QuotedSpan]:
 def _resolve(ctx: _Context, attrs: list[_Attr]) -> list[_Attr]:
     """Drop nested attributions, turn outlet chains into ``via``, attach continuations."""
     attrs.sort(key=lambda a: (a.cue[0] if a.cue else 0))
+    # by content and by cue, so each attribution looks only at those near it (issue 24)
+    contents = SpanIndex.ranked((c[0], c[1], b, k) for k, b in enumerate(attrs) for c in b.content)
+    cues = SpanIndex((b.cue[0], b.cue[0], b) for b in attrs if b.cue is not None)
     keep: list[_Attr] = []
     for a in attrs:
-        outers = [b for b in attrs if b is not a and a.cue is not None and _in_any(a.cue[0], b.content)]
+        outers = [] if a.cue is None else [
+            b for b in contents.items_near(a.cue[0], a.cue[0])
+            if b is not a and _in_any(a.cue[0], b.content)]
         if outers:
             outer = outers[0]
             if outer.speaker is not None and outer.speaker != a.speaker:
@@ -660,8 +681,10 @@ def _resolve(ctx: _Context, attrs: list[_Attr]) -> list[_Attr]:
                 a.via = [outer.speaker, *a.via]
             elif not outer.outlet_report:
                 continue  # the same speaker's words inside their own: one attribution
-        inner = [b for b in attrs if b is not a and b.cue is not None and _in_any(b.cue[0], a.content)]
-        if inner and a.outlet_report:
+        inner = a.outlet_report and any(
+            b is not a and b.cue is not None and _in_any(b.cue[0], a.content)
+            for c in a.content for b in cues.items_near(c[0], c[1]))
+        if inner:
             continue  # the outlet is a reporting chain, not a speaker
         keep.append(a)
     # a participle or conjoined cue ("…, saying …") takes its governor's subject as its
@@ -697,16 +720,53 @@ def _continues(ctx: _Context, prev_end: int, start: int) -> bool:
 
 
 def _attach_quotes(ctx: _Context, attrs: list[_Attr]) -> tuple[list[_Attr], list[tuple[QuotedSpan, _Attr | None]]]:
-    """Quoted passages no attribution claims: continuations, orphans and mixed fragments."""
-    claimed: list[tuple[int, int]] = [c for a in attrs for c in a.content]
+    """Quoted passages no attribution claims: continuations, orphans and mixed fragments.
+
+    Every question below ("is it inside a claimed span", "the first attribution holding
+    it", "the last direct quote before it") is asked of the attributions near the passage
+    through span indexes, not of every attribution (issue 24); each keeps its exact test,
+    and ties go to the earlier attribution, as a scan in list order gives."""
     mixed: list[tuple[QuotedSpan, _Attr | None]] = []
     by_start = {q.start: q for q in ctx.quoted}
     doc = ctx.doc
+    rank = {id(x): k for k, x in enumerate(attrs)}
+    # every content span (claimed), with its attribution's rank; contents added below too
+    claimed = SpanIndex.ranked((c[0], c[1], x, k) for k, x in enumerate(attrs) for c in x.content)
+    # by where each one's first content starts (orphans added below), and by the end of its
+    # last content (re-added when that grows; a stale entry fails its test)
+    firsts = SpanIndex((x.content[0][0], x.content[0][0], x) for x in attrs if x.content)
+    lasts = SpanIndex((x.content[-1][1], x.content[-1][1], x) for x in attrs if x.content)
+    same_sentence: dict[int, list[_Attr]] = {}
+    for x in attrs:
+        if x.cue is not None:
+            same_sentence.setdefault(x.sent, []).append(x)
+    parts: dict[int, list[QuotedSpan]] = {}
+    for p in ctx.quoted:
+        if p.continues is not None:
+            parts.setdefault(p.continues, []).append(p)
+
+    def claim(x: _Attr, span: tuple[int, int]) -> None:
+        x.content.append(span)
+        claimed.add(span[0], span[1], x, rank[id(x)])
+        lasts.add(span[1], span[1], x)
+
+    def holding(a: int, b: int) -> list[_Attr]:
+        return [x for x in claimed.items_near(a, b)
+                if any(c0 <= a and b <= c1 for c0, c1 in x.content)]
+
+    def exactly(a: int, b: int) -> _Attr | None:
+        return next((x for x in claimed.items_near(a, b) if (a, b) in x.content), None)
+
+    def para_start(k: int) -> int:
+        """Where ``ctx.para`` starts answering ``k`` (0 for the first: it also takes what
+        comes before the first paragraph)."""
+        return ctx.paragraphs[k][0] if 0 < k < len(ctx.paragraphs) else 0
+
     for q in ctx.quoted:
-        if any(a <= q.start and q.end <= b for a, b in claimed):
-            if not any((a, b) == (q.start, q.end) for a, b in claimed):
-                owner = next((x for x in attrs if any(a <= q.start and q.end <= b for a, b in x.content)), None)
-                mixed.append((q, owner))
+        inside = holding(q.start, q.end)
+        if inside:
+            if exactly(q.start, q.end) is None:
+                mixed.append((q, inside[0]))
             continue
         tok = doc.char_span(q.start, q.end, alignment_mode="expand")
         sent_k = ctx.sent_of[tok.start] if tok is not None and len(tok) else 0
@@ -714,42 +774,49 @@ def _attach_quotes(ctx: _Context, attrs: list[_Attr]) -> tuple[list[_Attr], list
         owner = None
         if q.continues is not None and q.continues in by_start:
             first = by_start[q.continues]
-            owner = next((x for x in attrs if (first.start, first.end) in x.content), None)
+            owner = exactly(first.start, first.end)
         if owner is None:
             # the first part of a quote that runs on: it belongs with its later parts
-            later = [p for p in ctx.quoted if p.continues == (q.continues if q.continues is not None else q.start) and p.start > q.start]
-            owner = next((x for x in attrs for p in later if (p.start, p.end) in x.content), None)
+            later = [p for p in parts.get(q.continues if q.continues is not None else q.start, [])
+                     if p.start > q.start]
+            owners = [x for x in (exactly(p.start, p.end) for p in later) if x is not None]
+            owner = min(owners, key=lambda x: rank[id(x)]) if owners else None
         if _clause_bearing(ctx, q):
             if owner is None:
+                lo = para_start(ctx.para(q.start) - 1)  # _continues: this or the last paragraph
                 prev = [
-                    x for x in attrs
+                    x for x in lasts.items_near(lo, q.start)
                     if x.kind == "direct" and sent_k - x.sent <= 2 and x.content[-1][1] <= q.start
                     and _continues(ctx, x.content[-1][1], q.start)
                 ]
                 if prev:
+                    prev.sort(key=lambda x: rank[id(x)])
                     owner = max(prev, key=lambda x: x.content[-1][1])
             if owner is not None:
-                owner.content.append((q.start, q.end))
-                claimed.append((q.start, q.end))
+                claim(owner, (q.start, q.end))
                 continue
             # an orphan: the speaker is the last one named before it, if any
+            lo = para_start(ctx.para(q.start) - 1)
             before = [
-                x for x in attrs
+                x for x in firsts.items_near(lo, q.start)
                 if x.content and x.content[0][0] < q.start and sent_k - x.sent <= 3
                 and ctx.para(q.start) - ctx.para(x.content[0][0]) <= 1
             ]
+            before.sort(key=lambda x: rank[id(x)])
             guess = max(before, key=lambda x: x.content[0][0]) if before else None
-            orphan = _Attr(None, None, None, [(q.start, q.end)], "direct", guess.speaker if guess else None, 0.4, sent=sent_k)
+            orphan = _Attr(None, None, None, [], "direct", guess.speaker if guess else None, 0.4, sent=sent_k)
             if guess is not None:
                 orphan.via = list(guess.via)
+            rank[id(orphan)] = len(attrs)
             attrs.append(orphan)
-            claimed.append((q.start, q.end))
+            firsts.add(q.start, q.start, orphan)
+            claim(orphan, (q.start, q.end))
         else:
-            containing = next((x for x in attrs if any(a <= q.start and q.end <= b for a, b in x.content)), None)
+            containing = next(iter(holding(q.start, q.end)), None)
             if containing is None:
                 same = [
-                    x for x in attrs
-                    if x.sent == sent_k and x.cue is not None and ctx.para(x.cue[0]) == ctx.para(q.start)
+                    x for x in same_sentence.get(sent_k, [])
+                    if x.cue is not None and ctx.para(x.cue[0]) == ctx.para(q.start)
                 ]
                 containing = same[0] if same else None
             mixed.append((q, containing))

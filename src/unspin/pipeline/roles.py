@@ -396,13 +396,14 @@ class FakeRoles:
 def candidates(doc: Doc, actors: Sequence[Actor] | None) -> list[Candidate]:
     """The entities of ``doc`` that may play a role (see the module doc, step 2)."""
     if actors is not None:
+        text = doc.text  # Doc.text joins every token: once, not once per mention (issue 24)
         out: list[Candidate] = []
         for act in actors:
             if act.type == "outlet":
                 continue
             named = [(m.start, m.end) for m in act.mentions
-                     if doc.text[m.start:m.end][:1].isupper() and
-                     doc.text[m.start:m.end].lower() not in {"he", "she", "his", "her", "him",
+                     if text[m.start:m.end][:1].isupper() and
+                     text[m.start:m.end].lower() not in {"he", "she", "his", "her", "him",
                                                              "they", "it", "i", "we"}]
             if named:
                 out.append(Candidate(key=act.id, type=act.type, mentions=tuple(sorted(named)),

@@ -52,7 +52,8 @@ def find_techniques(doc: Doc, predictor: TechniquePredictor) -> tuple[list[Techn
     sents = document_sentences(doc)
     if not sents:
         return [], 0
-    texts = [doc.text[a:b] for a, b in sents]
+    text = doc.text  # Doc.text joins every token: once, not once per sentence (issue 24)
+    texts = [text[a:b] for a, b in sents]
     if isinstance(predictor, MiniLMTechniquePredictor):
         enc = document_encoding(doc)
         found = predictor.predict_encoded(texts, [(s.offsets, s.states) for s in enc.sentences])

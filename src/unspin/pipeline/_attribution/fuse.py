@@ -32,7 +32,8 @@ from spacy.tokens import Doc
 
 from unspin.pipeline._attribution.classes import cue_class
 from unspin.pipeline._attribution.tagger import TaggedAttribution
-from unspin.pipeline.actors import actor_at
+from unspin.pipeline._spans import SpanIndex
+from unspin.pipeline.actors import ActorLookup
 from unspin.report import Actor, Quote
 from unspin.report import Span as ReportSpan
 
@@ -45,17 +46,20 @@ _OPEN = "\"“„«‘'"
 _CLOSE = "\"”»’'"
 
 
-def speaker_of_source(doc: Doc, actors: Sequence[Actor], start: int, end: int) -> str | None:
+def speaker_of_source(doc: Doc, actors: Sequence[Actor] | ActorLookup, start: int,
+                      end: int) -> str | None:
     """The actor of a source mention: that of its head word (or a compound / flat name part
-    of it), else the actor overlapping the mention most."""
+    of it), else the actor overlapping the mention most. ``actors`` may be an
+    :class:`ActorLookup` built once for many calls."""
+    lookup = actors if isinstance(actors, ActorLookup) else ActorLookup(actors)
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is not None and len(span):
         root = span.root
         for w in [root, *(c for c in root.children if c.dep_ in {"compound", "flat"})]:
-            act = actor_at(list(actors), w.idx, w.idx + len(w))
+            act = lookup.at(w.idx, w.idx + len(w))
             if act is not None:
                 return act.id
-    act = actor_at(list(actors), start, end)
+    act = lookup.at(start, end)
     return act.id if act is not None else None
 
 
@@ -96,6 +100,7 @@ def fuse(doc: Doc, actors: Sequence[Actor], rules: Sequence[Quote],
     """Rule quotes and tagged attributions as one list of quotes (see the module doc); ids
     are left for the caller to number."""
     text = doc.text
+    lookup = ActorLookup(actors)
     groups: list[list[Quote]] = []
     by_cue: dict[tuple[int, int], list[Quote]] = {}
     mixed = [q for q in rules if q.kind == "mixed"]
@@ -112,8 +117,20 @@ def fuse(doc: Doc, actors: Sequence[Actor], rules: Sequence[Quote],
         by_cue[key].append(q)
     used: set[int] = set()
     out: list[Quote] = []
+    # A group scores above 0 only where its cue or a content overlaps the attribution's:
+    # look at those groups, not at every group once per attribution (issue 24)
+    cue_at = SpanIndex((g[0].cue.start, g[0].cue.end, i) for i, g in enumerate(groups)
+                       if g[0].cue is not None)
+    by_content = SpanIndex.ranked((q.content.start, q.content.end, i, i)
+                                  for i, g in enumerate(groups) for q in g)
+    first_via: dict[str, list[str]] = {}
+    for q in rules:
+        if q.speaker is not None and q.via:
+            first_via.setdefault(q.speaker, list(q.via))
     for t in tagged:
-        scores = [(_matches(t, g), i) for i, g in enumerate(groups)]
+        near = {i for a, b in ([t.cue[0]] if t.cue else []) for _, _, i in cue_at.near(a, b)}
+        near |= {i for a, b in t.content for _, _, i in by_content.near(a, b)}
+        scores = [(_matches(t, groups[i]), i) for i in sorted(near)]
         score, gi = max(scores, default=(0, -1))
         cue = ReportSpan(start=t.cue[0][0], end=t.cue[0][1]) if t.cue else None
         if score > 0 and prefer in ("rules", "content-rules"):
@@ -125,7 +142,7 @@ def fuse(doc: Doc, actors: Sequence[Actor], rules: Sequence[Quote],
                 if t.source and (src is None or prefer == "content-rules"):
                     extra["source"] = ReportSpan(start=t.source[0][0], end=t.source[0][1])
                     if src is None or _overlap(t.source[0], (src.start, src.end)) == 0:
-                        extra["speaker"] = speaker_of_source(doc, actors, *t.source[0]) or (
+                        extra["speaker"] = speaker_of_source(doc, lookup, *t.source[0]) or (
                             r.speaker if src is None else None)
                 if prefer == "content-rules" and cue is not None:
                     extra["cue"] = cue
@@ -138,7 +155,7 @@ def fuse(doc: Doc, actors: Sequence[Actor], rules: Sequence[Quote],
             source = ReportSpan(start=t.source[0][0], end=t.source[0][1]) if t.source else r.source
             speaker = r.speaker
             if t.source and (r.source is None or _overlap(t.source[0], (r.source.start, r.source.end)) == 0):
-                speaker = speaker_of_source(doc, actors, *t.source[0]) or (r.speaker if r.source is None else None)
+                speaker = speaker_of_source(doc, lookup, *t.source[0]) or (r.speaker if r.source is None else None)
             cue = cue if cue is not None else r.cue
             direct = {(q.content.start, q.content.end) for q in g if q.kind == "direct"}
             for frag in t.content:
@@ -152,23 +169,27 @@ def fuse(doc: Doc, actors: Sequence[Actor], rules: Sequence[Quote],
                 ))
         else:
             source = ReportSpan(start=t.source[0][0], end=t.source[0][1]) if t.source else None
-            speaker = speaker_of_source(doc, actors, *t.source[0]) if t.source else None
-            via = next((list(q.via) for q in rules if speaker is not None and q.speaker == speaker and q.via), [])
+            speaker = speaker_of_source(doc, lookup, *t.source[0]) if t.source else None
+            via = list(first_via.get(speaker, [])) if speaker is not None else []
             for frag in t.content:
                 out.append(Quote(
                     id="", kind=_kind(text, frag), content=ReportSpan(start=frag[0], end=frag[1]),  # type: ignore[arg-type]
                     cue=cue, source=source, speaker=speaker, via=via, found_by=["tagger"],
                     confidence=round(t.score * (1.0 if speaker else 0.6), 3),
                 ))
+    mixed_at = SpanIndex((m.content.start, m.content.end, m) for m in mixed)
     for i, g in enumerate(groups):
         if i in used or keep_rules == "none":
             continue
         if keep_rules == "direct" and not any(q.kind == "direct" for q in g) and not any(
-                a <= m.content.start and m.content.end <= b for m in mixed for a, b in _contents(g)):
+                a <= m.content.start and m.content.end <= b for a, b in _contents(g)
+                for _, _, m in mixed_at.near(a, b)):
             continue
         out.extend(g)
+    holders = SpanIndex((q.content.start, q.content.end, q) for q in out)
     for m in mixed:
-        holder = [q for q in out if q.content.start <= m.content.start and m.content.end <= q.content.end]
+        holder = [q for _, _, q in holders.near(m.content.start, m.content.end)
+                  if q.content.start <= m.content.start and m.content.end <= q.content.end]
         if holder:
             h = min(holder, key=lambda q: q.content.end - q.content.start)
             m = m.model_copy(update={
@@ -176,6 +197,7 @@ def fuse(doc: Doc, actors: Sequence[Actor], rules: Sequence[Quote],
                 "addressee": h.addressee, "via": list(h.via), "channel": h.channel,
                 "confidence": 0.7 if (h.speaker or m.speaker) else 0.3})
         out.append(m)
+        holders.add(m.content.start, m.content.end, m)  # a later fragment may sit in this one
     return [q.model_copy(update={"cue_class": cue_class(doc, (q.cue.start, q.cue.end) if q.cue else None)})
             for q in out]
 
@@ -183,13 +205,14 @@ def fuse(doc: Doc, actors: Sequence[Actor], rules: Sequence[Quote],
 def nest(quotes: Sequence[Quote]) -> list[Quote]:
     """Mark each attribution whose cue lies inside another's content as ``within`` that one
     (the innermost); ``quotes`` must carry their ids."""
-    outers = [q for q in quotes if q.kind != "mixed"]
+    outers = SpanIndex((q.content.start, q.content.end, q) for q in quotes if q.kind != "mixed")
     out: list[Quote] = []
     for q in quotes:
         if q.kind == "mixed" or q.cue is None:
             out.append(q)
             continue
-        holders = [o for o in outers if o is not q and o.cue != q.cue
+        holders = [o for _, _, o in outers.near(q.cue.start, q.cue.end)
+                   if o is not q and o.cue != q.cue
                    and o.content.start <= q.cue.start and q.cue.end <= o.content.end]
         if holders:
             h = min(holders, key=lambda o: o.content.end - o.content.start)

@@ -15,7 +15,10 @@ its paragraph's end, and a note says so (the caller turns notes into report warn
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+
+from unspin.pipeline._spans import SpanIndex
 
 OPEN_DOUBLE = "“„«"
 CLOSE_DOUBLE = "”»"
@@ -59,9 +62,11 @@ def _paragraph_ends(text: str) -> list[int]:
 
 
 def _next_break(ends: list[int], pos: int) -> int:
-    for e in ends:
-        if e >= pos:
-            return e
+    """The first paragraph end at or after ``pos`` (``ends`` sorted; a bisection, not a
+    scan: this runs once per quotation mark)."""
+    i = bisect_left(ends, pos)
+    if i < len(ends):
+        return ends[i]
     return len(ends) and ends[-1]
 
 
@@ -159,20 +164,19 @@ def _find_double(text: str) -> tuple[list[QuotedSpan], list[MarkNote]]:
 
 
 def _prev_break(ends: list[int], pos: int) -> int:
-    prev = 0
-    for e in ends:
-        if e >= pos:
-            break
-        prev = e
-    return prev
+    """The last paragraph end before ``pos``, else 0."""
+    i = bisect_left(ends, pos) - 1
+    return ends[i] if i >= 0 else 0
 
 
 def _find_single(text: str, covered: list[tuple[int, int]]) -> list[QuotedSpan]:
     """Single-quoted passages: an opening mark after a space and a closing one before a
     non-letter, in one paragraph, not nested in a double quote, longer than a clitic."""
 
+    index = SpanIndex((a, b, None) for a, b in covered)
+
     def inside(pos: int) -> bool:
-        return any(a <= pos < b for a, b in covered)
+        return any(a <= pos < b for a, b, _ in index.near(pos, pos))
 
     out: list[QuotedSpan] = []
     marks = [m.start() for m in _SINGLE_RE.finditer(text)]
@@ -185,10 +189,11 @@ def _find_single(text: str, covered: list[tuple[int, int]]) -> list[QuotedSpan]:
         if not opening or inside(o):
             i += 1
             continue
-        closed_at = None
+        closed_at, closed_j = None, i
+        line_end = text.find("\n", o)  # (was a slice of the text per candidate mark)
         for j in range(i + 1, len(marks)):
             c = marks[j]
-            if "\n" in text[o:c]:
+            if 0 <= line_end < c:
                 break
             nxt = text[c + 1] if c + 1 < len(text) else " "
             prv = text[c - 1]
@@ -197,7 +202,7 @@ def _find_single(text: str, covered: list[tuple[int, int]]) -> list[QuotedSpan]:
             if prv.isalpha() and nxt.isalpha():
                 continue  # an apostrophe inside a word: don't, Lukashenko’s
             if not nxt.isalnum():
-                closed_at = c
+                closed_at, closed_j = c, j
                 break
         if closed_at is None:
             i += 1
@@ -207,5 +212,5 @@ def _find_single(text: str, covered: list[tuple[int, int]]) -> list[QuotedSpan]:
             i += 1  # 'n', 'em
             continue
         out.append(QuotedSpan(o, closed_at + 1, True, None, True))
-        i = marks.index(closed_at) + 1
+        i = closed_j + 1
     return out

@@ -259,9 +259,13 @@ def group(found: list[Chunk]) -> list[TaggedAttribution]:
     def gap(c: Chunk, cue: Chunk) -> int:
         return max(cue.start - c.end, c.start - cue.end, 0)
 
+    by_sent: dict[int, list[int]] = {}  # the cues of each sentence (was a scan per chunk)
+    for k, q in enumerate(cues):
+        by_sent.setdefault(q.sent, []).append(k)
+
     def nearest(c: Chunk, sents: tuple[int, ...]) -> int | None:
         for s in sents:
-            near = [i for i, q in enumerate(cues) if q.sent == s]
+            near = by_sent.get(s, [])
             if near:
                 return min(near, key=lambda i: gap(c, cues[i]))
         return None

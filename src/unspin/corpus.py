@@ -379,9 +379,12 @@ class Corpus:
             if stored:
                 self.con.execute("DROP VIEW speakers")
                 self.con.execute("DROP VIEW speaker_actors")
+            have = {r[0] for r in self.con.execute("DESCRIBE actors_all").fetchall()}
+            wanted = [c for c in ("article_id", "id", "name", "type", "description", "gender")
+                      if c in have]  # shards of an older unspin have no gender
             tables = derive_speakers(
                 actors=self.con.sql(
-                    "SELECT article_id, id, name, type FROM actors_all").to_arrow_table(),
+                    f"SELECT {', '.join(wanted)} FROM actors_all").to_arrow_table(),
                 quotes=self.con.sql(
                     "SELECT article_id, speaker FROM quotes_all").to_arrow_table(),
                 aliases=aliases)

@@ -20,8 +20,9 @@ from unspin.report.models import Actor, Quote, Report, SourceInfo, Span
 
 
 def _report(id: str, text: str, speakers: list[tuple[str, str, int]],
-            published: str | None = None) -> Report:
-    actors = [Actor(id=f"{id}-{k}", name=name, type="person") for k, (name, _, _) in
+            published: str | None = None, gender: str = "unknown") -> Report:
+    actors = [Actor(id=f"{id}-{k}", name=name, type="person", gender=gender,  # type: ignore[arg-type]
+                    gender_evidence=int(gender != "unknown")) for k, (name, _, _) in
               enumerate(speakers)]
     quotes = [Quote(id=f"{id}-q{k}-{j}", kind="direct", content=Span(start=0, end=5),
                     speaker=f"{id}-{k}", confidence=0.9)
@@ -29,6 +30,26 @@ def _report(id: str, text: str, speakers: list[tuple[str, str, int]],
     return Report(unspin_version="0.1.0", id=id, language="en", text=text, raw_text=text,
                   source=SourceInfo(kind="jsonl", published=published), actors=actors,
                   quotes=quotes)
+
+
+def test_a_speakers_gender_is_decided_over_its_articles(tmp_path: Path) -> None:
+    _write(tmp_path, [_report("a", "One.", [("Ana Ruiz", "person", 1)], gender="female"),
+                      _report("b", "Two.", [("Ms. Ruiz", "person", 1)], gender="female"),
+                      _report("c", "Three.", [("Ana Ruiz", "person", 1)]),
+                      _report("d", "Four.", [("Tom Lee", "person", 1)], gender="male"),
+                      _report("e", "Five.", [("Tom Lee", "person", 1)], gender="female")])
+    rebuild_derived(tmp_path)
+    genders = {r["speaker"]: r["gender"] for r in read_derived(tmp_path, "speakers").to_pylist()}
+    assert genders == {"Ana Ruiz": "female", "Tom Lee": "unknown"}  # one to one: a conflict
+
+
+def test_a_quoted_actor_whose_name_is_no_name_has_no_speaker(tmp_path: Path) -> None:
+    _write(tmp_path, [_report("a", "One.", [("Donald Trump", "person", 1)]),
+                      _report("b", "Two.", [("pro-Trump", "person", 2)])])
+    rebuild_derived(tmp_path)
+    assert [r["speaker"] for r in read_derived(tmp_path, "speakers").to_pylist()] == [
+        "Donald Trump"]
+    assert [r["article_id"] for r in read_derived(tmp_path, "speaker_actors").to_pylist()] == ["a"]
 
 
 def _write(out: Path, reports: list[Report]) -> None:
@@ -49,9 +70,9 @@ def test_speakers_and_copies_are_written_beside_the_shards(tmp_path: Path, stori
     assert read_derived(tmp_path, "speakers").to_pylist() == [
         {"speaker": "Donald Trump", "type": "person",
          "aliases": ["Donald J. Trump", "Donald Trump", "Mr. Trump"], "articles": 4, "quotes": 5,
-         "wikidata_id": None},
+         "wikidata_id": None, "gender": "unknown"},
         {"speaker": "Ivanka Trump", "type": "person", "aliases": ["Ivanka Trump"],
-         "articles": 1, "quotes": 1, "wikidata_id": None}]
+         "articles": 1, "quotes": 1, "wikidata_id": None, "gender": "unknown"}]
     assert read_derived(tmp_path, "speaker_actors").to_pylist()[1] == {
         "article_id": "b", "actor_id": "b-0", "name": "Mr. Trump", "speaker": "Donald Trump"}
     (dup,) = read_derived(tmp_path, "duplicates").to_pylist()

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from unspin.batch.duplicates import find_duplicates
-from unspin.batch.speakers import Alias, canonical_speakers, read_aliases
+from unspin.batch.speakers import Alias, Mention, canonical_speakers, decide_gender, read_aliases
 
 __all__ = [
     "DERIVED",
@@ -52,13 +52,14 @@ DERIVED = "derived"
 _META = "meta.json"
 #: Bumped when the speaker merge or the duplicate finder changes what it computes, so that
 #: tables built by an older unspin are rebuilt instead of trusted.
-DERIVED_FORMAT = "unspin-derived/1"
+DERIVED_FORMAT = "unspin-derived/2"
 
 
 def _params() -> dict[str, Any]:
     from unspin.batch import duplicates, speakers
 
     return {"format": DERIVED_FORMAT, "dominance": speakers.DOMINANCE,
+            "gender_agreement": speakers.GENDER_AGREEMENT,
             "shingle": duplicates.SHINGLE, "num_perm": duplicates.NUM_PERM,
             "threshold": duplicates.THRESHOLD, "min_words": duplicates.MIN_WORDS}
 
@@ -71,6 +72,7 @@ DERIVED_SCHEMAS: dict[str, pa.Schema] = {
         pa.field("articles", pa.int64(), nullable=False),
         pa.field("quotes", pa.int64(), nullable=False),
         pa.field("wikidata_id", pa.string()),
+        pa.field("gender", pa.string(), nullable=False),
     ]),
     "speaker_actors": pa.schema([
         pa.field("article_id", pa.string(), nullable=False),
@@ -89,27 +91,48 @@ DERIVED_SCHEMAS: dict[str, pa.Schema] = {
 def derive_speakers(*, actors: pa.Table, quotes: pa.Table,
                     aliases: list[Alias] | None = None) -> dict[str, pa.Table]:
     """``speakers`` and ``speaker_actors`` from the corpus's ``actors`` (``article_id``,
-    ``id``, ``name``, ``type``) and ``quotes`` (``article_id``, ``speaker``) rows."""
+    ``id``, ``name``, ``type``, and where present ``description`` and ``gender``) and
+    ``quotes`` (``article_id``, ``speaker``) rows. Every actor is evidence for the merge
+    (the articles naming a full name, its titles and gender); the quoted ones become
+    speakers, except those whose name is no name (:func:`unspin.batch.speakers.usable_name`),
+    which get no ``speaker_actors`` row."""
     quote_count = Counter(zip(quotes.column("article_id").to_pylist(),
                               quotes.column("speaker").to_pylist(), strict=True))
-    speaking = [(a, i, n, t) for a, i, n, t in zip(
-        actors.column("article_id").to_pylist(), actors.column("id").to_pylist(),
-        actors.column("name").to_pylist(), actors.column("type").to_pylist(), strict=True)
-        if (a, i) in quote_count and n]
-    merged = canonical_speakers([(n, t, a) for a, _, n, t in speaking], aliases or ())
+
+    def column(name: str) -> list[Any]:
+        if name in actors.column_names:
+            values: list[Any] = actors.column(name).to_pylist()
+            return values
+        return [None] * actors.num_rows
+
+    every = [(a, i, Mention(n, t, a, d, g or "unknown")) for a, i, n, t, d, g in zip(
+        column("article_id"), column("id"), column("name"), column("type"),
+        column("description"), column("gender"), strict=True) if n]
+    speaking = [(a, i, m) for a, i, m in every if (a, i) in quote_count]
+    merged = canonical_speakers([m for _, _, m in speaking], aliases or (),
+                                evidence=[m for _, _, m in every])
     speaker_rows: list[dict[str, Any]] = []
     seen: dict[int, dict[str, Any]] = {}
+    votes: dict[int, dict[str, str]] = {}
     actor_rows: list[dict[str, Any]] = []
-    for a, i, n, t in speaking:
-        sp = merged[(n, t)]
+    for a, i, m in speaking:
+        sp = merged.get((m.name, m.type, m.article))
+        if sp is None:
+            continue  # no name: the report keeps it, no canonical speaker does
         row = seen.get(id(sp))
         if row is None:
             row = seen[id(sp)] = {"speaker": sp.name, "type": sp.type,
                                   "aliases": sorted(sp.aliases), "articles": len(sp.articles),
                                   "quotes": 0, "wikidata_id": sp.wikidata_id}
+            votes[id(sp)] = {}
             speaker_rows.append(row)
         row["quotes"] += quote_count[(a, i)]
-        actor_rows.append({"article_id": a, "actor_id": i, "name": n, "speaker": sp.name})
+        if m.gender in {"male", "female"}:
+            votes[id(sp)][a] = m.gender
+        actor_rows.append({"article_id": a, "actor_id": i, "name": m.name, "speaker": sp.name})
+    for key, row in seen.items():
+        row["gender"] = (decide_gender(Counter(votes[key].values())) if row["type"] == "person"
+                         else None) or "unknown"
     speaker_rows.sort(key=lambda r: (-r["quotes"], r["speaker"]))
     return {
         "speakers": pa.Table.from_pylist(speaker_rows, schema=DERIVED_SCHEMAS["speakers"]),
@@ -193,7 +216,8 @@ def rebuild_derived(out: Path, aliases: Path | None = None) -> dict[str, int]:
     tables = derive_tables(  # articles a shard at a time: the texts are the bulk of a crawl
         articles=(batch for path in sorted((out / "shards").glob("part-*/articles.parquet"))
                   for batch in pq.read_table(path, columns=columns).to_batches()),
-        actors=read_table(out, "actors", ["article_id", "id", "name", "type"]),
+        actors=read_table(out, "actors", ["article_id", "id", "name", "type", "description",
+                                          "gender"]),
         quotes=read_table(out, "quotes", ["article_id", "speaker"]),
         aliases=alias_rows)
     folder = out / DERIVED

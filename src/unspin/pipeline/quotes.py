@@ -826,6 +826,9 @@ def find_quotes(doc: Doc, actors: list[Actor] | None = None, *,
 
         tagged = load_tagger().tag(doc)
         found = fuse(doc, actors, rules if method == "fused" else [], tagged, **SHIPPED)
+    from unspin.pipeline._attribution.layouts import layout_speakers
+
+    found = layout_speakers(doc.text, actors, found)
     found.sort(key=lambda q: (q.content.start, q.kind, q.content.end))
     from unspin.pipeline._attribution.stance import cue_stance
 

@@ -85,6 +85,9 @@ PINNED_DERIVED = {
     "speaker_actors": ["article_id: string", "actor_id: string", "name: string",
                        "speaker: string"],
     "duplicates": ["article_id: string", "duplicate_of: string", "similarity: double"],
+    "quote_copies": ["cluster: int64", "article_id: string", "quote_id: string",
+                     "outlet: string", "published: string", "first: bool", "similarity: double",
+                     "altered: bool"],
 }
 
 TEXT = "Minister Ana Ruiz said the plan \"will work\". Critics called it a disaster."

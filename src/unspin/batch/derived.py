@@ -1,5 +1,5 @@
 """Corpus-wide tables, derived from every shard at once: ``speakers``, ``speaker_actors``,
-``duplicates``.
+``duplicates``, ``quote_copies``.
 
 The shard tables hold what one article says; these hold what only the whole corpus can
 say, so they are rebuilt (not appended to) whenever a run adds records, and live beside the
@@ -10,6 +10,8 @@ shards::
       speaker_actors.parquet  every speaking actor -> its canonical speaker (join on
                               article_id + actor_id, i.e. quotes.speaker)
       duplicates.parquet      every near-duplicate copy -> its original (unspin.batch.duplicates)
+      quote_copies.parquet    every occurrence of a direct quote found in two articles or
+                              more, altered or not (unspin.batch.quote_copies)
       meta.json               the shards and alias file they were built from
 
 Each file is written atomically and ``meta.json`` last, so a reader that finds ``meta.json``
@@ -22,9 +24,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from unspin.batch.duplicates import find_duplicates
+from unspin.batch.quote_copies import QuoteText, find_quote_copies
 from unspin.batch.speakers import Alias, Mention, canonical_speakers, decide_gender, read_aliases
 
 __all__ = [
@@ -40,6 +44,7 @@ __all__ = [
     "DERIVED_FORMAT",
     "DERIVED_SCHEMAS",
     "derive_duplicates",
+    "derive_quote_copies",
     "derive_speakers",
     "derive_tables",
     "derived_meta",
@@ -56,12 +61,14 @@ DERIVED_FORMAT = "unspin-derived/2"
 
 
 def _params() -> dict[str, Any]:
-    from unspin.batch import duplicates, speakers
+    from unspin.batch import duplicates, quote_copies, speakers
 
     return {"format": DERIVED_FORMAT, "dominance": speakers.DOMINANCE,
             "gender_agreement": speakers.GENDER_AGREEMENT,
             "shingle": duplicates.SHINGLE, "num_perm": duplicates.NUM_PERM,
-            "threshold": duplicates.THRESHOLD, "min_words": duplicates.MIN_WORDS}
+            "threshold": duplicates.THRESHOLD, "min_words": duplicates.MIN_WORDS,
+            "quote_copies": [quote_copies.MIN_WORDS, quote_copies.SHINGLE,
+                             quote_copies.CANDIDATE, quote_copies.CONTAINMENT]}
 
 #: The derived tables' explicit Arrow schemas (pinned in ``tests/batch/test_tables.py``).
 DERIVED_SCHEMAS: dict[str, pa.Schema] = {
@@ -84,6 +91,16 @@ DERIVED_SCHEMAS: dict[str, pa.Schema] = {
         pa.field("article_id", pa.string(), nullable=False),
         pa.field("duplicate_of", pa.string(), nullable=False),
         pa.field("similarity", pa.float64(), nullable=False),
+    ]),
+    "quote_copies": pa.schema([
+        pa.field("cluster", pa.int64(), nullable=False),
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("quote_id", pa.string(), nullable=False),
+        pa.field("outlet", pa.string()),
+        pa.field("published", pa.string()),
+        pa.field("first", pa.bool_(), nullable=False),
+        pa.field("similarity", pa.float64(), nullable=False),
+        pa.field("altered", pa.bool_(), nullable=False),
     ]),
 }
 
@@ -157,11 +174,55 @@ def derive_duplicates(articles: pa.Table | Iterable[pa.RecordBatch]) -> pa.Table
           "similarity": d.similarity} for d in dups], schema=DERIVED_SCHEMAS["duplicates"])
 
 
+def _outlet(site: str | None, url: str | None) -> str:
+    """The outlet as the corpus names it: the site, else the URL's host, else "unknown"."""
+    if site:
+        return site
+    match = re.match(r"^[A-Za-z]+://(?:www\.)?([^/:?#]+)", url or "")
+    return match.group(1) if match and match.group(1) else "unknown"
+
+
+def _direct_quotes(quotes: pa.Table) -> dict[str, list[tuple[str, int, int]]]:
+    """Each article's direct quotes as ``(quote id, start, end)``."""
+    out: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    if not {"id", "kind", "content_start", "content_end"} <= set(quotes.column_names):
+        return out
+    for a, i, kind, start, end in zip(*(quotes.column(c).to_pylist() for c in (
+            "article_id", "id", "kind", "content_start", "content_end")), strict=True):
+        if kind == "direct" and start is not None and end is not None:
+            out[a].append((i, start, end))
+    return out
+
+
+def derive_quote_copies(rows: Iterable[QuoteText]) -> pa.Table:
+    """``quote_copies`` from every direct quote's text (:mod:`unspin.batch.quote_copies`)."""
+    return pa.Table.from_pylist([vars(c) for c in find_quote_copies(rows)],
+                                schema=DERIVED_SCHEMAS["quote_copies"])
+
+
 def derive_tables(*, articles: pa.Table | Iterable[pa.RecordBatch], actors: pa.Table, quotes: pa.Table,
                   aliases: list[Alias] | None = None) -> dict[str, pa.Table]:
-    """Every derived table (see :func:`derive_speakers`, :func:`derive_duplicates`)."""
+    """Every derived table (see :func:`derive_speakers`, :func:`derive_duplicates`,
+    :func:`derive_quote_copies`). The articles are read once: each batch's direct quotes
+    are cut from its texts on the way to the duplicate finder."""
+    batches = articles.to_batches() if isinstance(articles, pa.Table) else articles
+    direct = _direct_quotes(quotes)
+    quoted: list[QuoteText] = []
+
+    def tee() -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            names = batch.schema.names
+            cols = {c: batch.column(c).to_pylist() if c in names else [None] * batch.num_rows
+                    for c in ("id", "text", "source_published", "source_site", "source_url")}
+            for a, text, published, site, url in zip(*cols.values(), strict=True):
+                for qid, start, end in direct.get(a, ()):
+                    quoted.append(QuoteText(a, qid, (text or "")[start:end], _outlet(site, url),
+                                            published, start))
+            yield batch
+
+    duplicates = derive_duplicates(tee())
     return {**derive_speakers(actors=actors, quotes=quotes, aliases=aliases),
-            "duplicates": derive_duplicates(articles)}
+            "duplicates": duplicates, "quote_copies": derive_quote_copies(quoted)}
 
 
 def _shards(out: Path) -> list[list[str | int]]:
@@ -212,13 +273,14 @@ def rebuild_derived(out: Path, aliases: Path | None = None) -> dict[str, int]:
 
     alias_rows = read_aliases(aliases) if aliases is not None else None
     shards = _shards(out)
-    columns = ["id", "text", "source_published"]
+    columns = ["id", "text", "source_published", "source_site", "source_url"]
     tables = derive_tables(  # articles a shard at a time: the texts are the bulk of a crawl
         articles=(batch for path in sorted((out / "shards").glob("part-*/articles.parquet"))
                   for batch in pq.read_table(path, columns=columns).to_batches()),
         actors=read_table(out, "actors", ["article_id", "id", "name", "type", "description",
                                           "gender"]),
-        quotes=read_table(out, "quotes", ["article_id", "speaker"]),
+        quotes=read_table(out, "quotes", ["article_id", "speaker", "id", "kind", "content_start",
+                                          "content_end"]),
         aliases=alias_rows)
     folder = out / DERIVED
     folder.mkdir(parents=True, exist_ok=True)

@@ -167,13 +167,16 @@ def test_csv_has_a_header_and_one_line_per_row(db: Corpus) -> None:
 
 def test_the_page_draws_each_question_as_inline_svg(db: Corpus) -> None:
     page = render_html(db)
-    # six questions, then three timelines for each outlet with dated articles (a4's outlet
-    # has none, so it shows "None." three times)
-    assert page.count("<svg") == 6 + 3 * 2
+    # eight questions (no quote here is repeated: that section says so), then three
+    # timelines for each outlet with dated articles (a4's outlet has none, so it shows
+    # "None." three times)
+    assert page.count("<svg") == 8 + 3 * 2
+    assert "No direct quote appears in two articles." in page
     assert page.count('<p class="empty">None.</p>') == 3
     for title in ("Filters", "Top speakers", "Speakers × narratives", "Outlets",
                   "Outlets × techniques",
-                  "Narratives over time", "Outlets over time", "Failures"):
+                  "Narratives over time", "Outlets over time", "Failures", "Quotes by gender",
+                  "Repeated quotes", "Stance of the reporting verb"):
         assert f"<h2>{title}</h2>" in page
 
 

@@ -869,6 +869,11 @@ def _table(rows: list[dict[str, Any]], limit: int = 50,
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _short(text: str | None, n: int = 60) -> str:
+    words = " ".join((text or "").split())
+    return words if len(words) <= n else words[:n - 1] + "…"
+
+
 def _pivot(rows: list[dict[str, Any]], r: str, c: str, v: str
            ) -> tuple[list[str], list[str], dict[tuple[str, str], float]]:
     row_tot: dict[str, float] = {}
@@ -1046,6 +1051,10 @@ def render_html(db: Corpus, *, top: int = 20, period: Period = "month",
     ot = db.query("outlet_technique", top=min(top, 15))
     nt = db.query("narratives_over_time", top=6)
     fails = db.query("failures_by_code", top=top)
+    by_gender = db.query("quotes_by_gender")
+    repeated = db.query("repeated_quotes", top=top)
+    altered = db.query("altered_quotes", top=top)
+    stance = db.query("stance_outlet_speaker", top=min(top, 10))
     shown = list(compare) if compare else [o["outlet"] for o in outlets[:6]]
 
     card_drill: dict[str, Drill] = {
@@ -1085,6 +1094,21 @@ def render_html(db: Corpus, *, top: int = 20, period: Period = "month",
                            hrefs=[link({"failures": "", "stage": r["stage"], "code": r["code"]})
                                   for r in fails] if link else None)
     alias_rows = [{**r, "aliases": "; ".join(r["aliases"])} for r in aliases]
+    rows, cols, cells = _pivot(by_gender, "outlet", "gender", "quotes")
+    gender_chart = heatmap(rows, cols, cells, title="quotes by outlet and speaker gender", hrefs={
+        key: link({"outlet": key[0], "gender": key[1]}) for key in cells} if link else None)
+    rq_chart = bar_chart([_short(r["quote"]) for r in repeated], [r["articles"] for r in repeated],
+                         title="articles carrying the quote",
+                         hrefs=[link({"quote": str(r["cluster"])}) for r in repeated]
+                         if link else None)
+    quote_link = (lambda r: link({"quote": str(r["cluster"])})) if link else None
+    stance_rows = [{**r, "outlet · speaker": f'{r["outlet"]} · {r["speaker"]}'} for r in stance]
+    rows, cols, cells = _pivot(stance_rows, "outlet · speaker", "stance", "quotes")
+    pair = {f'{r["outlet"]} · {r["speaker"]}': (r["outlet"], r["speaker"]) for r in stance}
+    stance_chart = heatmap(rows, cols, cells, title="reporting-verb stance by outlet and speaker",
+                           hrefs={key: link({"outlet": pair[key[0]][0],
+                                             "speaker": pair[key[0]][1]}) for key in cells}
+                           if link else None)
     sections = [
         _filters_section(db, summary, outlets, speakers, period=period, compare=compare),
         _section("Top speakers", "Canonical speakers quoted most often (names merged across "
@@ -1110,6 +1134,20 @@ def render_html(db: Corpus, *, top: int = 20, period: Period = "month",
         _section("Narratives over time", "Share of each month's articles carrying the narrative "
                  "(the six most frequent narratives).", nt_chart, nt,
                  "No dated articles with narratives yet.", link=drill("narrative", "month")),
+        _section("Quotes by gender", "Quotes of people by their canonical speaker's gender, "
+                 "read from the articles' own words (honorifics, gendered role nouns, resolved "
+                 "pronouns; never first names), per outlet; 'unknown' where the words give none "
+                 "or conflict.", gender_chart, by_gender, "No quotes of people yet.",
+                 link=drill("outlet", "gender"), id="gender"),
+        _section("Repeated quotes", "Direct quotes found in two articles or more (the same "
+                 "words, or trimmed or changed: 'altered'), most carried first.", rq_chart,
+                 repeated, "No direct quote appears in two articles.",
+                 f"<details><summary>Altered quotes</summary>{_table(altered, link=quote_link)}"
+                 "</details>", link=quote_link, id="repeated"),
+        _section("Stance of the reporting verb", "How each outlet introduces the most-quoted "
+                 "speakers: neutral (said, told), distancing (claimed, alleged), endorsing "
+                 "(admitted, revealed) or other.", stance_chart, stance,
+                 "No quotes with a resolved speaker yet.", link=drill("outlet", "speaker")),
         _outlets_over_time(db, shown, period=period, top=top, compare=compare is not None,
                            link=link),
         _section("Failures", "Records that could not be analysed, by stage and error code.",

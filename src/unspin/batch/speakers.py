@@ -600,11 +600,13 @@ def _join_spellings(full: dict[tuple[str, ...], list[tuple[str, str]]],
     many articles."""
     people = [g for g in full if g[0] == "person" and len(g) == 4]
     reach = {g: len(set().union(*(articles.get(nt, set()) for nt in full[g]))) for g in people}
-    for g in sorted(people, key=lambda g: reach[g]):
+    by_last: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for g in people:
+        by_last[g[2]].append(g)
+    for g in sorted(people, key=lambda g: (reach[g], g)):
         if g not in full or len(g[1]) < 5:
             continue
-        better = [h for h in people if h in full and h != g and h[2] == g[2]
-                  and (g[3] in ("", h[3]))
+        better = [h for h in by_last[g[2]] if h in full and h != g and (g[3] in ("", h[3]))
                   and _levenshtein_one(g[1], h[1]) and reach[h] >= DOMINANCE * reach[g]]
         if better:
             target = max(better, key=lambda h: (reach[h], h))
@@ -657,14 +659,18 @@ def _drop_lead_words(full: dict[tuple[str, ...], list[tuple[str, str]]]) -> None
     for gkey in full:
         if gkey[0] == "person" and len(gkey) == 4:
             pairs[(gkey[1], gkey[2])] += 1
+    by_ends: dict[tuple[str, str], list[tuple[str, ...]]] = defaultdict(list)
+    for k in full:
+        if k[0] == "person" and len(k) == 4:
+            by_ends[(k[1], k[2])].append(k)
     for gkey in [k for k in full if k[0] == "person" and len(k) == 4 and k[3]
                  and "+" not in k[3]]:
         second = gkey[3].split()[-1]
         if (pairs[(gkey[1], gkey[2])] == 1 and second != gkey[1]
                 and (second, gkey[2]) in pairs):
-            target = min(k for k in full if k[0] == "person" and len(k) == 4
-                         and (k[1], k[2]) == (second, gkey[2]))
-            full[target].extend(full.pop(gkey))
+            targets = [k for k in by_ends[(second, gkey[2])] if k in full and k != gkey]
+            if targets:
+                full[min(targets)].extend(full.pop(gkey))
 
 
 def _join_middles(full: dict[tuple[str, ...], list[tuple[str, str]]]) -> None:

@@ -82,14 +82,19 @@ def test_a_first_name_alone_goes_to_its_dominant_bearer_unless_it_is_a_surname()
     assert merged["Clinton"] == "Hillary Clinton"  # three articles against Portis's one
 
 
-def test_a_single_word_weighs_first_and_last_names_together() -> None:
+def test_a_single_word_is_a_surname_first_and_a_first_name_where_no_name_ends_in_it() -> None:
     names = [("Donald Trump", "person", f"a{i}") for i in range(4)]
-    names += [("Ferrera Sent Donald", "person", "b1"), ("Donald", "person", "c1"),
-              ("John Kasich", "person", "d1"), ("John McCain", "person", "d2"),
-              ("Tom John", "person", "d3"), ("John", "person", "d4")]
+    names += [("Donald", "person", "c1"), ("Trump Tower", "person", "t1"),
+              ("Trump", "person", "t2")]
+    names += [("John Kasich", "person", f"d{i}") for i in range(3)]
+    names += [("John McCain", "person", f"e{i}") for i in range(3)]
+    names += [("John", "person", "d4"), ("Lee", "person", "f1"), ("Lee Ann Stone", "person", "f2"),
+              ("Lee Ann Stone", "person", "f3"), ("Lee Ann Stone", "person", "f4")]
     merged = _merge(names)
     assert merged["Donald"] == "Donald Trump"
-    assert merged["John"] == "John"
+    assert merged["Trump"] == "Donald Trump"  # "Trump Tower" is no bearer of the surname
+    assert merged["John"] == "John"  # two first names of equal weight
+    assert merged["Lee"] == "Lee Ann Stone"
 
 
 def test_full_names_merge_on_first_and_last_word() -> None:
@@ -232,6 +237,11 @@ def test_an_alias_applies_to_an_organisation_as_it_is_named() -> None:
     ("Trump Supporter Screams 1", None),
     ("Clinton Plan", None),
     ("Weak - Rubio", None),
+    ("realDonaldTrump Twitter", None),
+    ("PAC", None),
+    ("Trump’s Son", None),
+    ("Obama Sees 'Personal Insult", "Obama"),
+    ("McDonald", "McDonald"),
     ("2016", None),
 ])
 def test_a_name_is_a_name_as_written_or_none(name: str, usable: str | None) -> None:
@@ -305,3 +315,22 @@ def test_a_speakers_gender_is_what_nine_in_ten_of_its_articles_say(
     from collections import Counter
 
     assert decide_gender(Counter(votes)) == gender
+
+
+def test_a_surname_goes_to_the_bearer_the_crawl_mentions_most_often() -> None:
+    quoted = [Mention("Trump", "person", "x1")]
+    named = [Mention("Donald Trump", "person", f"a{i}", mentions=12) for i in range(4)]
+    named += [Mention("Ivanka Trump", "person", f"a{i}", mentions=2) for i in range(4)]
+    named += [Mention("Eric Trump", "person", f"b{i}", mentions=1) for i in range(4)]
+    # as many articles name Ivanka and Eric as Donald, but the crawl is about him
+    result = canonical_speakers(quoted, evidence=[*named, *quoted])
+    assert result[("Trump", "person", "x1")].name == "Donald Trump"
+
+
+def test_a_word_before_a_well_known_first_name_is_that_first_name_alone() -> None:
+    names = [("Hillary Clinton", "person", f"a{i}") for i in range(4)]
+    names += [("Crooked Hillary", "person", "b1"), ("Derek Jeter", "person", "c1"),
+              ("Mary Jeter", "person", "c2")]
+    merged = _merge(names)
+    assert merged["Crooked Hillary"] == "Hillary Clinton"
+    assert merged["Mary Jeter"] == "Mary Jeter"  # "Jeter" is a surname here

@@ -215,6 +215,7 @@ class Mention:
     article: str
     description: str | None = None
     gender: str = "unknown"
+    mentions: int = 1  # how often the article mentions it (names, nominals, pronouns)
 
 
 #: Verb forms that the entity recogniser swallows into a name from a headline ("Tom Nides
@@ -234,6 +235,9 @@ _VERBS = frozenset({
     "dismisses", "dismissed", "criticizes", "criticized", "sends", "sent", "gets", "takes",
     "makes", "wants", "wanted", "stands", "screams", "screamed", "sparks", "fires", "fired",
     "suggests", "suggested", "agrees", "agreed", "talks", "talked", "speaks", "spoke",
+    "addresses", "sounds", "heard", "hears", "condemn", "condemns", "sees", "seeks",
+    "may", "might", "must", "debunks", "explain", "offers", "wades", "ignore",
+    "corners", "targets", "target", "hammers", "goes", "rallies", "slam", "blast",
     "is", "was", "has", "had", "does", "did", "would", "should", "could", "can", "cannot",
     "isn't", "doesn't", "won't", "didn't", "and", "or", "but", "with", "on", "at", "in",
     "to", "for", "from", "after", "before", "about", "over", "against", "versus", "vs", "v",
@@ -248,7 +252,15 @@ _NOUNS = frozenset({
     "spokesperson", "adviser", "advisers", "advisor", "advisors", "official", "officials",
     "lawyer", "lawyers", "attorney", "attorneys", "foundation", "presidency", "era", "policy",
     "policies", "debate", "victory", "win", "loss", "emails", "email", "scandal",
+    "twitter", "facebook", "instagram", "youtube", "tweet", "tweets", "account",
 })
+#: A person's name has at most this many words ("Andrés Manuel López Obrador").
+MAX_WORDS = 5
+#: Words that, alone, name no one: "PAC", "Campaign".
+_ALONE = frozenset({"twitter", "facebook", "instagram", "youtube", "pac", "superpac", "campaign", "administration", "committee", "government",
+                    "officials", "sources", "aides", "spokesman", "spokeswoman",
+                    "spokesperson", "police", "staff", "source"})
+_HANDLE = re.compile(r"^@|^[a-z]+[A-Z]")
 #: Lower-case words that belong inside a name ("Los Hijos de Trump", "Ludwig van Beethoven").
 _PARTICLES = frozenset({"de", "del", "della", "da", "di", "do", "dos", "du", "la", "le", "van",
                         "von", "der", "den", "ter", "bin", "ibn", "al", "el", "y", "of", "the",
@@ -267,7 +279,10 @@ def usable_name(name: str, type: str = "person") -> str | None:
     name particle ("Tom Nides Thanked Clinton" → "Tom Nides", "Trump told Business Insider"
     → "Trump"). None for what is left empty or is no name: a modifier ("pro-Trump",
     "anti-Clinton"), a doubled word ("Trump Trump"), a case name ("Trump v. Trump"),
-    a person's "name" that ends in a common noun ("Trump Supporter", "Clinton Plan"), digits in a person's name, no letter at all."""
+    a person's "name" that ends in a common noun ("Trump Supporter", "Clinton Plan"),
+    a handle ("realDonaldTrump Twitter", "@nycsouthpaw"), a lone word that names no one
+    ("PAC"), a possessive inside a person's "name" ("Trump’s Son"), more than
+    :data:`MAX_WORDS` words for a person, digits in a person's name, no letter at all."""
     text = " ".join(_PAREN.sub(" ", name).split())
     parts = _DASH.split(text)
     if len(parts) > 1:  # a dateline ("CLEVELAND - Donald Trump") or a headline fragment
@@ -291,8 +306,14 @@ def usable_name(name: str, type: str = "person") -> str | None:
     words, keys = words[:cut], keys[:cut]
     if not words or not any(keys):
         return None
+    if type == "person" and len(words) > MAX_WORDS:
+        return None  # a headline, not a name
+    if type == "person" and any(re.search(r"['’]s?$", w) for w in words):
+        return None  # "Trump’s Son", "Condemn Donald Trump’s Muslim Ban": someone else
     if type == "person" and len(keys) > 1 and keys[-1] in _NOUNS:
         return None  # "Trump Supporter": someone else
+    if any(_HANDLE.match(w) for w in words) or (len(keys) == 1 and keys[0] in _ALONE):
+        return None  # "realDonaldTrump Twitter": a handle; "PAC": no one
     if any(a == b and len(a) > 1 for a, b in itertools.pairwise(keys)):
         return None  # "Trump Trump"
     if type == "person" and any(c.isdigit() for c in "".join(words)):
@@ -354,7 +375,7 @@ def canonical_speakers(names: Iterable[tuple[str, str, str] | Mention],
         if fixed_as is None:
             return None
         return Mention(fixed_as, unified[name_key(fixed_as, "organisation")], m.article,
-                       m.description, m.gender)
+                       m.description, m.gender, m.mentions)
 
     occurrences = [(m, norm(m)) for m in mentions]
     articles: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -404,7 +425,7 @@ def canonical_speakers(names: Iterable[tuple[str, str, str] | Mention],
             sp = by_alias(nt[1]).get(name_key(*nt))
             if sp is not None:
                 fixed[nt] = name_key(sp.name)
-    full, single = _groups(list(named), fixed)
+    full, single = _groups(list(named), fixed, named)
     _drop_surname_pairs(full, single)
     _join_spellings(full, named)
     profiles = _profiles(full, [x for x in (norm(m) for m in seen) if x is not None])
@@ -475,6 +496,7 @@ class _Profile:
     description words, and its gender votes (one per article)."""
 
     articles: set[str] = field(default_factory=set)
+    weight: int = 0  # its mentions in those articles
     titles: set[str] = field(default_factory=set)
     genders: Counter[str] = field(default_factory=Counter)
 
@@ -521,11 +543,14 @@ def _profiles(full: dict[tuple[str, ...], list[tuple[str, str]]],
             continue
         groups = index.get(ends, [])
         middle = _middle(m.name)
+        # its own group; a name without a middle fits the group its bare form joined
+        # (never a "Jr." one: "Donald Trump" is not "Donald Trump Jr.")
         fit = [g for g in groups if g[0] == "user" or g[3] == middle] or \
-            [g for g in groups if g[0] == "user" or not middle]
-        for g in fit[:1] if len(fit) > 1 and middle else fit:
+            [g for g in groups if not middle and (g[0] == "user" or "+" not in g[3])]
+        for g in fit[:1]:
             prof = out[g]
             prof.articles.add(m.article)
+            prof.weight += max(m.mentions, 1)
             prof.titles |= _title_words(m.name, m.description)
             if m.gender in {"male", "female"}:
                 votes[g][m.article] = m.gender
@@ -537,19 +562,23 @@ def _profiles(full: dict[tuple[str, ...], list[tuple[str, str]]],
 def _resolve_single(m: Mention, candidates: list[tuple[str, ...]],
                     profiles: dict[tuple[str, ...], _Profile]) -> tuple[str, ...] | None:
     """The full name a single word ("Clinton", "Mrs. Clinton", "Hillary") of one article
-    goes to: among the full names it could be, keep those its gender does not contradict,
-    then those that share one of its title or description words (when any does), then
-    the one named in at least :data:`DOMINANCE` times as many articles as the others
-    together; None when none is left or none dominates. A first name alone ("Hillary")
-    goes only to a bearer named in :data:`DOMINANCE` articles or more (a well-known one;
-    a surname alone is the usual second reference)."""
+    goes to: among the full names it could be (those ending in the word; only where there
+    is none, those starting with it), keep those its gender does not contradict, then
+    those that share one of its title or description words (when any does), then the one
+    the crawl mentions at least :data:`DOMINANCE` times as often as the others together
+    (mentions in the articles naming it: the evidence of who the crawl is about, which a
+    headline fragment or a relative named once does not dilute); None when none is left
+    or none dominates. A first name alone ("Hillary") goes only to a bearer named in
+    :data:`DOMINANCE` articles or more (a well-known one)."""
     word = name_key(m.name).split()[0] if name_key(m.name) else ""
     # a first name alone ("Hillary") is someone's only where that someone is well known in
     # the crawl (named in DOMINANCE articles); a surname alone is the usual second reference
     def eligible(g: tuple[str, ...]) -> bool:
         return g[0] == "user" or g[2] == word or len(profiles[g].articles) >= DOMINANCE
 
-    pool = list(candidates)
+    # a single word is a surname first ("Trump" is not "Trump Tower"): first names compete
+    # only where no full name ends in the word
+    pool = [g for g in candidates if g[0] == "user" or g[2] == word] or list(candidates)
     if m.gender in {"male", "female"}:
         pool = [g for g in pool if profiles[g].gender in (None, m.gender)]
     words = _title_words(m.name, m.description)
@@ -558,7 +587,7 @@ def _resolve_single(m: Mention, candidates: list[tuple[str, ...]],
         pool = sharing or pool
     if not pool:
         return None
-    reach = {g: max(len(profiles[g].articles), 1) for g in pool}
+    reach = {g: max(profiles[g].weight, 1) for g in pool}
     best = max(pool, key=lambda g: (reach[g], g))
     others = sum(n for g, n in reach.items() if g != best)
     return best if eligible(best) and reach[best] >= DOMINANCE * others else None
@@ -598,7 +627,7 @@ def _join_spellings(full: dict[tuple[str, ...], list[tuple[str, str]]],
     misspelling of it:
     first names of five letters or more, the other named in :data:`DOMINANCE` times as
     many articles."""
-    people = [g for g in full if g[0] == "person" and len(g) == 4]
+    people: list[tuple[str, ...]] = [g for g in full if g[0] == "person" and len(g) == 4]
     reach = {g: len(set().union(*(articles.get(nt, set()) for nt in full[g]))) for g in people}
     by_last: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     for g in people:
@@ -613,7 +642,8 @@ def _join_spellings(full: dict[tuple[str, ...], list[tuple[str, str]]],
             full[target].extend(full.pop(g))
 
 
-def _groups(names: list[tuple[str, str]], fixed: dict[tuple[str, str], str]
+def _groups(names: list[tuple[str, str]], fixed: dict[tuple[str, str], str],
+            articles: dict[tuple[str, str], set[str]]
             ) -> tuple[dict[tuple[str, ...], list[tuple[str, str]]],
                        dict[str, tuple[list[tuple[str, ...]], set[tuple[str, str]]]]]:
     """The merge of full names: names the user fixed under ``("user", canonical key)``,
@@ -646,6 +676,23 @@ def _groups(names: list[tuple[str, str]], fixed: dict[tuple[str, str], str]
             by_first[gkey[1]].append(gkey)
         elif gkey[0] == "user" and len(gkey[1].split()) >= 2:
             by_surname[gkey[1].split()[-1]].append(gkey)
+    # "Crooked Hillary", "Stop Hillary": when the crawl names a bearer of a first name in
+    # DOMINANCE times as many articles as every full name ending in that word together,
+    # those are the first name with a word before it, resolved like "Hillary" alone
+    def reach(groups: list[tuple[str, ...]]) -> int:
+        return len(set().union(*(articles.get(nt, set()) for g in groups for nt in full[g])))
+
+    for word in sorted(by_surname):
+        enders = [g for g in by_surname[word] if g[0] == "person"]
+        if not enders or len(enders) < len(by_surname[word]):
+            continue  # a user's canonical ends in it: a surname
+        known = [g for g in by_first.get(word, []) if g not in enders
+                 and reach([g]) >= max(DOMINANCE, DOMINANCE * reach(enders))]
+        if known:
+            for g in enders:
+                by_first[g[1]] = [h for h in by_first.get(g[1], []) if h != g]
+                surnames[word].extend(full.pop(g))
+            del by_surname[word]
     single = {word: (sorted({*by_surname.get(word, []), *by_first.get(word, [])}), set(members))
               for word, members in surnames.items()}
     return dict(full), single

@@ -16,7 +16,9 @@ Reported over the judged actors found in the output: pairwise precision and reca
 every pair of actors: merged and one identity / merged; merged and one identity / one
 identity) and B-cubed precision, recall and F1 (Bagga & Baldwin 1998: per actor, the share
 of its predicted cluster that is its identity, and of its identity that is in its cluster,
-averaged). ``--people`` lists every canonical speaker with a name or alias containing one of
+averaged). ``--judged-names`` scores issue 16's list of names (``name,identity``) the way
+``bench/polnear_corpus.py`` does (each name's most frequent canonical speaker), for both
+merges. ``--people`` lists every canonical speaker with a name or alias containing one of
 the words, for each merge, to count how many speakers one person became. ``--to-judge FILE``
 writes the actors to judge (see the judged file's header for the selection).
 """
@@ -156,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="the batch output folder")
     ap.add_argument("--judged", type=Path, help="CSV article_id,name,identity")
+    ap.add_argument("--judged-names", type=Path, help="CSV name,identity (issue 16's list): "
+                    "each name's canonical speaker is its most frequent one, per merge")
     ap.add_argument("--people", help="comma-separated words: list the speakers holding them")
     ap.add_argument("--to-judge", type=Path, help="write the actors to judge here")
     ap.add_argument("--before", default=BEFORE, help="the commit of today's rules")
@@ -164,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{to_judge(args.out, args.to_judge)} actors to judge -> {args.to_judge}",
               file=sys.stderr)
     result: dict[str, Any] = {}
-    if args.judged or args.people:
+    if args.judged or args.people or args.judged_names:
         both = merges(args.out, args.before)
         names = {(a["article_id"], a["id"]): a["name"]
                  for a in _table(args.out, "actors", ["article_id", "id", "name"])}
@@ -180,6 +184,19 @@ def main(argv: list[str] | None = None) -> int:
         for label, mapping in both.items():
             flat = {f"{k[0]}#{k[1]}": v for k, v in mapping.items()}
             result[label] = scores(flat, gold)
+    if args.judged_names:
+        with args.judged_names.open(encoding="utf-8", newline="") as fh:
+            by_name = {r["name"]: r["identity"] for r in csv.DictReader(
+                line for line in fh if not line.startswith("#"))}
+        for label, mapping in both.items():
+            votes: dict[str, Counter[str]] = defaultdict(Counter)
+            for key, sp in mapping.items():
+                votes[names[key]][sp if sp is not None else f"\0{names[key]}"] += 1
+            canon: dict[str, str | None] = {n: c.most_common(1)[0][0] for n, c in votes.items()
+                                            if n in by_name}
+            gold = {n: by_name[n] for n in canon}
+            result[f"names_{label}"] = {**scores(canon, gold), "names": len(gold),
+                                        "names_not_in_output": len(by_name) - len(gold)}
     if args.people:
         words = [w.strip().casefold() for w in args.people.split(",") if w.strip()]
         for label, mapping in both.items():

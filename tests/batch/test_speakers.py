@@ -127,6 +127,12 @@ def test_every_name_gets_a_speaker_even_when_its_parts_repeat() -> None:
     assert set(canonical_speakers(names)) == set(names)
 
 
+def test_a_surname_typed_an_organisation_is_the_person_the_crawl_names_far_more() -> None:
+    names = [("Carly Fiorina", "person", f"a{i}") for i in range(3)]
+    names += [("Fiorina", "organisation", "b1")]
+    assert _merge(names)["Fiorina"] == "Carly Fiorina"
+
+
 def test_organisations_merge_with_and_without_the_but_not_with_people() -> None:
     merged = _merge([("the State Department", "organisation", "a1"),
                      ("State Department", "organisation", "a2"),
@@ -239,6 +245,8 @@ def test_an_alias_applies_to_an_organisation_as_it_is_named() -> None:
     ("Weak - Rubio", None),
     ("realDonaldTrump Twitter", None),
     ("PAC", None),
+    ("Vladimir V. Putin", "Vladimir V. Putin"),
+    ("Said Comey", "Comey"),
     ("Trump’s Son", None),
     ("Obama Sees 'Personal Insult", "Obama"),
     ("McDonald", "McDonald"),

@@ -240,7 +240,7 @@ _VERBS = frozenset({
     "corners", "targets", "target", "hammers", "goes", "rallies", "slam", "blast",
     "is", "was", "has", "had", "does", "did", "would", "should", "could", "can", "cannot",
     "isn't", "doesn't", "won't", "didn't", "and", "or", "but", "with", "on", "at", "in",
-    "to", "for", "from", "after", "before", "about", "over", "against", "versus", "vs", "v",
+    "to", "for", "from", "after", "before", "about", "over", "against", "versus",
 })
 #: Common nouns that, last in a person-typed "name", make it a description of someone or
 #: something else ("Trump Supporter", "Clinton Plan", "Obama Administration"): no name.
@@ -261,6 +261,9 @@ _ALONE = frozenset({"twitter", "facebook", "instagram", "youtube", "pac", "super
                     "officials", "sources", "aides", "spokesman", "spokeswoman",
                     "spokesperson", "police", "staff", "source"})
 _HANDLE = re.compile(r"^@|^[a-z]+[A-Z]")
+#: Verbs of saying that open an inverted attribution ("said Comey"): what follows is the name.
+_INVERTED = frozenset({"said", "says", "added", "adds", "asked", "asks", "told", "tells",
+                       "wrote", "writes"})
 #: Lower-case words that belong inside a name ("Los Hijos de Trump", "Ludwig van Beethoven").
 _PARTICLES = frozenset({"de", "del", "della", "da", "di", "do", "dos", "du", "la", "le", "van",
                         "von", "der", "den", "ter", "bin", "ibn", "al", "el", "y", "of", "the",
@@ -296,8 +299,10 @@ def usable_name(name: str, type: str = "person") -> str | None:
     if any(_MODIFIER.match(w) for w in words):
         return None
     keys = [_bare(w) for w in words]
-    if any(k in {"v", "vs", "versus"} for k in keys[1:-1]):
-        return None  # "Trump v. Trump": a lawsuit
+    if any(w in {"v.", "v", "vs.", "vs", "versus"} for w in words[1:-1]):
+        return None  # "Trump v. Trump": a lawsuit ("Vladimir V. Putin" has an initial)
+    if len(words) > 1 and keys[0] in _INVERTED:
+        words, keys = words[1:], keys[1:]  # "Said Comey": the attribution, inverted
     cut = len(words)
     for i, (w, k) in enumerate(zip(words, keys, strict=True)):
         if k in _VERBS or (i > 0 and w[:1].islower() and k not in _PARTICLES and type == "person"):
@@ -369,6 +374,24 @@ def canonical_speakers(names: Iterable[tuple[str, str, str] | Mention],
             type_votes[name_key(fixed_as, "organisation")][m.type] += 1
     unified = {k: c.most_common(1)[0][0] if len(c) == 1 else
                max(c, key=lambda t: (c[t], t == "person", t)) for k, c in type_votes.items()}
+    # a one-word name the actors stage typed an organisation, outlet or place that is the
+    # surname of a person the crawl names in DOMINANCE times as many articles is that
+    # surname ("Fiorina" beside "Carly Fiorina"; "Ford" stays a company beside a Gerald
+    # Ford named less often than it)
+    person_reach: dict[str, set[str]] = defaultdict(set)
+    word_reach: dict[str, set[str]] = defaultdict(set)
+    for m in seen:
+        fixed_as = fixed_name(m.name, m.type)
+        if fixed_as is None:
+            continue
+        if m.type == "person" and (ends := _first_last(fixed_as)) is not None:
+            person_reach[ends[1]].add(m.article)
+        elif m.type != "person" and len(fixed_as.split()) == 1:
+            word_reach[name_key(fixed_as, "organisation")].add(m.article)
+    for k, t in unified.items():
+        if t != "person" and k in person_reach and k in word_reach and \
+                len(person_reach[k]) >= DOMINANCE * len(word_reach[k]):
+            unified[k] = "person"
 
     def norm(m: Mention) -> Mention | None:
         fixed_as = fixed_name(m.name, m.type)

@@ -465,8 +465,8 @@ class Corpus:
                 self.con.execute("DROP VIEW speakers")
                 self.con.execute("DROP VIEW speaker_actors")
             have = {r[0] for r in self.con.execute("DESCRIBE actors_all").fetchall()}
-            wanted = [c for c in ("article_id", "id", "name", "type", "description", "gender",
-                                  "mentions") if c in have]  # an older unspin's: no gender
+            wanted = [c for c in ("article_id", "id", "name", "type", "description", "gender")
+                      if c in have]  # shards of an older unspin have no gender
             tables = derive_speakers(
                 actors=self.con.sql(
                     f"SELECT {', '.join(wanted)} FROM actors_all").to_arrow_table(),

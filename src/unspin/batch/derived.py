@@ -108,8 +108,7 @@ DERIVED_SCHEMAS: dict[str, pa.Schema] = {
 def derive_speakers(*, actors: pa.Table, quotes: pa.Table,
                     aliases: list[Alias] | None = None) -> dict[str, pa.Table]:
     """``speakers`` and ``speaker_actors`` from the corpus's ``actors`` (``article_id``,
-    ``id``, ``name``, ``type``, and where present ``description``, ``gender`` and
-    ``mentions``) and
+    ``id``, ``name``, ``type``, and where present ``description`` and ``gender``) and
     ``quotes`` (``article_id``, ``speaker``) rows. Every actor is evidence for the merge
     (the articles naming a full name, its titles and gender); the quoted ones become
     speakers, except those whose name is no name (:func:`unspin.batch.speakers.usable_name`),
@@ -123,10 +122,9 @@ def derive_speakers(*, actors: pa.Table, quotes: pa.Table,
             return values
         return [None] * actors.num_rows
 
-    every = [(a, i, Mention(n, t, a, d, g or "unknown", len(ms) if ms else 1))
-             for a, i, n, t, d, g, ms in zip(
-                 column("article_id"), column("id"), column("name"), column("type"),
-                 column("description"), column("gender"), column("mentions"), strict=True) if n]
+    every = [(a, i, Mention(n, t, a, d, g or "unknown")) for a, i, n, t, d, g in zip(
+        column("article_id"), column("id"), column("name"), column("type"),
+        column("description"), column("gender"), strict=True) if n]
     speaking = [(a, i, m) for a, i, m in every if (a, i) in quote_count]
     merged = canonical_speakers([m for _, _, m in speaking], aliases or (),
                                 evidence=[m for _, _, m in every])
@@ -280,7 +278,7 @@ def rebuild_derived(out: Path, aliases: Path | None = None) -> dict[str, int]:
         articles=(batch for path in sorted((out / "shards").glob("part-*/articles.parquet"))
                   for batch in pq.read_table(path, columns=columns).to_batches()),
         actors=read_table(out, "actors", ["article_id", "id", "name", "type", "description",
-                                          "gender", "mentions"]),
+                                          "gender"]),
         quotes=read_table(out, "quotes", ["article_id", "speaker", "id", "kind", "content_start",
                                           "content_end"]),
         aliases=alias_rows)

@@ -215,7 +215,6 @@ class Mention:
     article: str
     description: str | None = None
     gender: str = "unknown"
-    mentions: int = 1  # how often the article mentions it (names, nominals, pronouns)
 
 
 #: Verb forms that the entity recogniser swallows into a name from a headline ("Tom Nides
@@ -398,7 +397,7 @@ def canonical_speakers(names: Iterable[tuple[str, str, str] | Mention],
         if fixed_as is None:
             return None
         return Mention(fixed_as, unified[name_key(fixed_as, "organisation")], m.article,
-                       m.description, m.gender, m.mentions)
+                       m.description, m.gender)
 
     occurrences = [(m, norm(m)) for m in mentions]
     articles: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -519,7 +518,6 @@ class _Profile:
     description words, and its gender votes (one per article)."""
 
     articles: set[str] = field(default_factory=set)
-    weight: int = 0  # its mentions in those articles
     titles: set[str] = field(default_factory=set)
     genders: Counter[str] = field(default_factory=Counter)
 
@@ -573,7 +571,6 @@ def _profiles(full: dict[tuple[str, ...], list[tuple[str, str]]],
         for g in fit[:1]:
             prof = out[g]
             prof.articles.add(m.article)
-            prof.weight += max(m.mentions, 1)
             prof.titles |= _title_words(m.name, m.description)
             if m.gender in {"male", "female"}:
                 votes[g][m.article] = m.gender
@@ -588,10 +585,10 @@ def _resolve_single(m: Mention, candidates: list[tuple[str, ...]],
     goes to: among the full names it could be (those ending in the word; only where there
     is none, those starting with it), keep those its gender does not contradict, then
     those that share one of its title or description words (when any does), then the one
-    the crawl mentions at least :data:`DOMINANCE` times as often as the others together
-    (mentions in the articles naming it: the evidence of who the crawl is about, which a
-    headline fragment or a relative named once does not dilute); None when none is left
-    or none dominates. A first name alone ("Hillary") goes only to a bearer named in
+    named in at least :data:`DOMINANCE` times as many articles as the others together
+    (every article naming it, quoted or not: the evidence of who the crawl is about;
+    names that are no names are never candidates); None when none is left or none
+    dominates. A first name alone ("Hillary") goes only to a bearer named in
     :data:`DOMINANCE` articles or more (a well-known one)."""
     word = name_key(m.name).split()[0] if name_key(m.name) else ""
     # a first name alone ("Hillary") is someone's only where that someone is well known in
@@ -610,7 +607,7 @@ def _resolve_single(m: Mention, candidates: list[tuple[str, ...]],
         pool = sharing or pool
     if not pool:
         return None
-    reach = {g: max(profiles[g].weight, 1) for g in pool}
+    reach = {g: max(len(profiles[g].articles), 1) for g in pool}
     best = max(pool, key=lambda g: (reach[g], g))
     others = sum(n for g, n in reach.items() if g != best)
     return best if eligible(best) and reach[best] >= DOMINANCE * others else None

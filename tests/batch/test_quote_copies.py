@@ -48,3 +48,9 @@ def test_different_quotes_sharing_a_few_words_are_not_one() -> None:
         QuoteText("a", "q1", PLEDGE),
         QuoteText("b", "q1", '"We will never rebuild a bridge that the river can take again '
                   'next spring,"')]) == []
+
+
+def test_two_quotes_that_only_open_alike_are_two_quotes() -> None:
+    assert find_quote_copies([
+        QuoteText("a", "q1", '"It\u2019s going to be built now,"'),
+        QuoteText("b", "q1", '"It\u2019s going to be challenging here,"')]) == []

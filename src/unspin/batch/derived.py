@@ -68,7 +68,8 @@ def _params() -> dict[str, Any]:
             "shingle": duplicates.SHINGLE, "num_perm": duplicates.NUM_PERM,
             "threshold": duplicates.THRESHOLD, "min_words": duplicates.MIN_WORDS,
             "quote_copies": [quote_copies.MIN_WORDS, quote_copies.SHINGLE,
-                             quote_copies.CANDIDATE, quote_copies.CONTAINMENT]}
+                             quote_copies.CANDIDATE, quote_copies.CONTAINMENT,
+                             quote_copies.MIN_SHARED]}
 
 #: The derived tables' explicit Arrow schemas (pinned in ``tests/batch/test_tables.py``).
 DERIVED_SCHEMAS: dict[str, pa.Schema] = {

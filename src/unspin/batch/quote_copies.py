@@ -5,8 +5,8 @@ what fact-checkers trace. Each direct quote of at least :data:`MIN_WORDS` words 
 set of word :data:`SHINGLE`-grams (the quoted words normalised: case-folded, punctuation and
 quotation marks dropped). A MinHash LSH index (``datasketch``, fixed seed) at
 :data:`CANDIDATE` proposes pairs; a pair is one quote when at least :data:`CONTAINMENT` of the
-shorter quote's shingles are in the other (exact, so "we will build the wall" inside a
-longer quote of the same words matches). Matches are joined into clusters; a cluster is
+shorter quote's shingles, and at least :data:`MIN_SHARED`, are in the other (exact, so "we
+will build the wall" inside a longer quote of the same words matches). Matches are joined into clusters; a cluster is
 kept when its quotes come from two articles or more.
 
 Each occurrence's ``similarity`` is the exact Jaccard of its shingles with those of the
@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["CANDIDATE", "CONTAINMENT", "MIN_WORDS", "SHINGLE", "QuoteCopy", "QuoteText",
+__all__ = ["CANDIDATE", "CONTAINMENT", "MIN_SHARED", "MIN_WORDS", "SHINGLE", "QuoteCopy", "QuoteText",
            "find_quote_copies", "normalise"]
 
 #: Quotes shorter than this many words ("We will win") are too common to trace.
@@ -33,6 +33,11 @@ CANDIDATE = 0.3
 #: (one word changed in a ten-word quote keeps 5 of its 8 word 3-grams). Set before the
 #: hand check, not tuned on it.
 CONTAINMENT = 0.5
+#: ... and they share at least this many 3-grams (five words in a row): two short quotes
+#: opening alike ("It's going to be built", "It's going to be challenging") are two
+#: quotes, and clusters do not chain through such openings. Added after the hand check
+#: found exactly those chains (BENCHMARKS.md).
+MIN_SHARED = 3
 _NUM_PERM = 64
 _SEED = 1
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -106,7 +111,7 @@ def find_quote_copies(quotes: Iterable[QuoteText]) -> list[QuoteCopy]:
         for other in lsh.query(m):
             j = int(other)
             shared = len(sh & sets[j])
-            if shared >= CONTAINMENT * min(len(sh), len(sets[j])):
+            if shared >= max(MIN_SHARED, CONTAINMENT * min(len(sh), len(sets[j]))):
                 parent[find(k)] = find(j)
         lsh.insert(str(k), m)
 

@@ -54,3 +54,5 @@ def test_two_quotes_that_only_open_alike_are_two_quotes() -> None:
     assert find_quote_copies([
         QuoteText("a", "q1", '"It\u2019s going to be built now,"'),
         QuoteText("b", "q1", '"It\u2019s going to be challenging here,"')]) == []
+    assert find_quote_copies([QuoteText("a", "q1", '"I\u2019m a big fan of Elizabeth Warren,"'),
+                              QuoteText("b", "q1", '"I\u2019m a big fan of Paul,"')]) == []

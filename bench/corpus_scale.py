@@ -723,7 +723,13 @@ def make_shard(pools: Pools, seed: int, shard: int, start: int, n: int) -> Shard
             "article_id": ids.take(pa.array(a_art)), "index": a_idx, "id": a_id,
             "name": a_name, "type": pa.array(np.array(_TYPES)[a_type]), "description": desc,
             "mentions": _list_of(SCHEMAS["actors"].field("mentions").type, _offsets(m_count),
-                                 {"start": m_start, "end": m_end}, "mentions")}),
+                                 {"start": m_start, "end": m_end}, "mentions"),
+            # a person's gender as the stage would give it: a third unknown, the rest split
+            "gender": pa.array(np.where(a_type == _TYPES.index("person"), np.array(
+                ["male", "female", "unknown"])[rng.choice(3, size=len(a_ent), p=[0.45, 0.2, 0.35])],
+                "unknown")),
+            "gender_evidence": pa.array(np.where(a_type == _TYPES.index("person"),
+                                                 rng.integers(0, 6, size=len(a_ent)), 0))}),
         "quotes": _table("quotes", nq, {
             "article_id": ids.take(pa.array(q_art)), "index": q_idx, "id": q_id,
             "kind": pa.array(q_kind),
@@ -731,6 +737,8 @@ def make_shard(pools: Pools, seed: int, shard: int, start: int, n: int) -> Shard
                                             "finding", "other"])[rng.choice(
                                                 6, size=nq, p=[0.78, 0.07, 0.05, 0.03, 0.05,
                                                                0.02])]),
+            "cue_stance": pa.array(np.array(["neutral", "other", "endorsing", "distancing"])[
+                rng.choice(4, size=nq, p=[0.47, 0.48, 0.04, 0.01])]),
             "content_start": c_start, "content_end": c_end,
             "cue_start": pc.if_else(pa.array(has_cue), pa.array(cue_start),
                                     pa.nulls(nq, pa.int64())),
@@ -829,6 +837,8 @@ class DerivedWriter:
         self.articles = np.zeros(len(names), np.int64)
         self.quotes = np.zeros(len(names), np.int64)
         self.copies: list[pa.Table] = []
+        self.quote_rows: list[dict[str, Any]] = []
+        self.cluster = 0
         self.actors = pq.ParquetWriter(self.folder / "speaker_actors.parquet",
                                        DERIVED_SCHEMAS["speaker_actors"], compression="zstd")
 
@@ -843,6 +853,18 @@ class DerivedWriter:
             [sp.article_id, sp.actor_id, sp.name, self.speaker_name.take(pa.array(g))],
             schema=DERIVED_SCHEMAS["speaker_actors"]))
         self.copies.append(shard.duplicates)
+        # two quotes of each shard's first articles carried by another article: the
+        # generator draws no quoted words, so repeated quotes are drawn as such
+        quotes = shard.tables["quotes"].select(["article_id", "id"]).slice(0, 64).to_pylist()
+        firsts = {q["article_id"]: q["id"] for q in quotes}
+        pairs = list(firsts.items())[:4]
+        for k in range(0, len(pairs) - 1, 2):
+            self.cluster += 1
+            for j, (art, qid) in enumerate(pairs[k:k + 2]):
+                self.quote_rows.append({"cluster": self.cluster, "article_id": art,
+                                        "quote_id": qid, "outlet": None, "published": None,
+                                        "first": j == 0, "similarity": 1.0 if j == 0 else 0.8,
+                                        "altered": j == 1})
 
     def close(self) -> dict[str, int]:
         """Write ``speakers`` and ``duplicates``, then ``meta.json`` naming the shards now in
@@ -863,16 +885,20 @@ class DerivedWriter:
             pa.array(np.array(_TYPES)[self.speaker_type[rows]]),
             pa.array([sorted(aliases[int(r)]) for r in rows], pa.list_(pa.string())),
             pa.array(self.articles[rows]), pa.array(self.quotes[rows]),
-            pa.nulls(len(rows), pa.string())], schema=DERIVED_SCHEMAS["speakers"])
+            pa.nulls(len(rows), pa.string()),
+            pa.array(["unknown"] * len(rows), pa.string())], schema=DERIVED_SCHEMAS["speakers"])
         copies = pa.concat_tables(self.copies) if self.copies else \
             DERIVED_SCHEMAS["duplicates"].empty_table()
         copies = copies.sort_by("article_id")  # as find_duplicates returns them
         pq.write_table(speakers, self.folder / "speakers.parquet", compression="zstd")
         pq.write_table(copies, self.folder / "duplicates.parquet", compression="zstd")
+        quote_copies = pa.Table.from_pylist(self.quote_rows,
+                                            schema=DERIVED_SCHEMAS["quote_copies"])
+        pq.write_table(quote_copies, self.folder / "quote_copies.parquet", compression="zstd")
         counts = {"speakers": speakers.num_rows,
                   "speaker_actors": pq.read_metadata(
                       self.folder / "speaker_actors.parquet").num_rows,
-                  "duplicates": copies.num_rows}
+                  "duplicates": copies.num_rows, "quote_copies": quote_copies.num_rows}
         meta = {**derived_meta(self.out, rows=counts),
                 "synthetic": "bench/corpus_scale.py (the generator's truth)"}
         (self.folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n",

@@ -15,7 +15,9 @@ repository** (the data is not the project's to redistribute): one object a line 
   benchmarks (``bench/polnear_corpus.py`` reads them from here); ``unspin batch`` ignores
   fields it does not know.
 
-``--limit N`` keeps the first N records in id order (a deterministic subset).
+``--limit N`` keeps the first N records in id order (a deterministic subset); ``--split``
+keeps one split; ``--most Trump --top 120`` the 120 records whose text says "Trump" most
+often (the Trump-heavy crawl of issue 22: ``--split train --most Trump``).
 """
 
 from __future__ import annotations
@@ -47,11 +49,11 @@ def wire_of(row: dict[str, str]) -> str | None:
     return wire.upper() if wire else None
 
 
-def records(data: Path) -> list[dict[str, Any]]:
-    """Every PolNeAR article as a crawl record, sorted by id."""
+def records(data: Path, splits: tuple[str, ...] = ("train", "dev")) -> list[dict[str, Any]]:
+    """Every PolNeAR article of ``splits`` as a crawl record, sorted by id."""
     meta = read_metadata(data)
     out: list[dict[str, Any]] = []
-    for split in ("train", "dev"):
+    for split in splits:
         for path in sorted((data / "data" / split / "text").glob("*.txt")):
             rid = path.stem
             row = meta.get(rid, {})
@@ -74,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the polnear folder")
     ap.add_argument("-o", "--output", type=Path, default=Path("/tmp/polnear.jsonl"))
     ap.add_argument("--limit", type=int, default=None, help="keep the first N ids")
+    ap.add_argument("--split", choices=["train", "dev", "all"], default="all")
+    ap.add_argument("--most", metavar="WORD", help="keep the --top N records whose text holds "
+                    "WORD most often (ties by id), e.g. a Trump-heavy crawl")
+    ap.add_argument("--top", type=int, default=120, help="with --most (default 120)")
     args = ap.parse_args(argv)
     if args.limit is not None and args.limit < 0:
         ap.error("--limit takes 0 or more")
@@ -85,7 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         print("write the crawl outside the repository (the data is not ours to commit)",
               file=sys.stderr)
         return 2
-    rows = records(args.data)[: args.limit]
+    rows = records(args.data, ("train", "dev") if args.split == "all" else (args.split,))
+    if args.most:
+        rows = sorted(sorted(rows, key=lambda r: (-str(r["text"]).count(args.most),
+                                                  str(r["id"])))[: args.top],
+                      key=lambda r: str(r["id"]))
+    rows = rows[: args.limit]
     with args.output.open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -4,6 +4,8 @@ or, with ``--corpus OUT``, docs/corpus.png: the linked corpus page of a batch ou
 
     python docs/make_screenshot.py [--stages a,b] [--out docs/screenshot.png]
     python docs/make_screenshot.py --corpus /tmp/polnear_out --out docs/corpus.png --height 1400
+    python docs/make_screenshot.py --corpus /tmp/polnear_out --section gender \
+        --out docs/corpus_quotes.png --height 1400
 
 Needs Debian's Chromium (apt-get install -y chromium) and the playwright package; never
 downloads a browser. Re-run it when a stage lands, so the picture shows the current report.
@@ -33,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=860)
     parser.add_argument("--corpus", type=Path, help="a batch output: shoot its corpus page")
+    parser.add_argument("--section", help="with --corpus: start the shot at this section's "
+                        "id (gender, repeated, speakers, outlets)")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -83,6 +87,9 @@ def _corpus_shot(args: argparse.Namespace) -> int:
             page = browser.new_page(viewport={"width": args.width, "height": args.height},
                                     device_scale_factor=1)
             page.goto((Path(tmp) / "index.html").as_uri())
+            if args.section:
+                page.locator(f"#{args.section}").scroll_into_view_if_needed()
+                page.evaluate(f"document.getElementById({args.section!r}).scrollIntoView()")
             page.screenshot(path=str(args.out), full_page=False)
             browser.close()
     size = args.out.stat().st_size

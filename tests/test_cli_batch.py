@@ -103,7 +103,8 @@ def test_batch_writes_the_corpus_wide_tables(feed: Path, tmp_path: Path) -> None
                                     "", "--max-failure-ratio", "0.5"])
     assert "canonical speakers, 0 near-duplicate copies" in " ".join(done.output.split())
     assert {p.name for p in (out / "derived").iterdir()} == {
-        "speakers.parquet", "speaker_actors.parquet", "duplicates.parquet", "meta.json"}
+        "speakers.parquet", "speaker_actors.parquet", "duplicates.parquet",
+        "quote_copies.parquet", "meta.json"}
 
 
 @pytest.mark.parametrize("args", [

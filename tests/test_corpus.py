@@ -167,13 +167,16 @@ def test_csv_has_a_header_and_one_line_per_row(db: Corpus) -> None:
 
 def test_the_page_draws_each_question_as_inline_svg(db: Corpus) -> None:
     page = render_html(db)
-    # six questions, then three timelines for each outlet with dated articles (a4's outlet
-    # has none, so it shows "None." three times)
-    assert page.count("<svg") == 6 + 3 * 2
+    # eight questions (no quote here is repeated: that section says so), then three
+    # timelines for each outlet with dated articles (a4's outlet has none, so it shows
+    # "None." three times)
+    assert page.count("<svg") == 8 + 3 * 2
+    assert "No direct quote appears in two articles." in page
     assert page.count('<p class="empty">None.</p>') == 3
     for title in ("Filters", "Top speakers", "Speakers × narratives", "Outlets",
                   "Outlets × techniques",
-                  "Narratives over time", "Outlets over time", "Failures"):
+                  "Narratives over time", "Outlets over time", "Failures", "Quotes by gender",
+                  "Repeated quotes", "Stance of the reporting verb"):
         assert f"<h2>{title}</h2>" in page
 
 
@@ -437,3 +440,60 @@ def test_a_derived_meta_that_is_not_an_object_is_stale_not_a_crash(out: Path,
     with Corpus(copy) as db:
         assert db.query("summary")[0]["articles"] == 4
 
+
+
+SAID = '"The pier will reopen in the spring, whatever the board decides," Ana Ruiz said. '
+
+
+def _quoting(id: str, site: str, published: str, text: str, gender: str,
+             stance: str) -> Report:
+    start = text.index('"')
+    end = text.index('," ') + 2
+    return Report(unspin_version="0.1.0", id=id, language="en", text=text, raw_text=text,
+                  source=SourceInfo(kind="html", site=site, published=published),
+                  actors=[Actor(id="r1", name="Ana Ruiz", type="person", gender=gender,  # type: ignore[arg-type]
+                                gender_evidence=1)],
+                  quotes=[Quote(id="q1", kind="direct", content=Span(start=start, end=end),
+                                speaker="r1", confidence=0.9, cue_stance=stance)])  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def travelled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("travelled")
+    store = ShardStore(folder)
+    store.prepare(force=False)
+    reports = [_quoting("h1", "Herald", "2024-03-01", SAID, "female", "neutral"),
+               _quoting("c1", "Courier", "2024-03-02", "Later. " + SAID.replace("spring", "summer"),
+                        "female", "distancing"),
+               _quoting("c2", "Courier", "2024-03-05", "Much later. " + SAID, "unknown",
+                        "neutral")]
+    store.write_shard([Outcome(id=r.id, source=r.id, rows=report_to_rows(r, input=r.id),
+                               failed=False, pid=1, rss_kb=0, ms=0.0) for r in reports])
+    return folder
+
+
+def test_a_quote_carried_by_several_articles_is_ranked_with_its_first_words(
+        travelled: Path) -> None:
+    with Corpus(travelled) as db:
+        (row,) = db.query("repeated_quotes")
+        assert (row["occurrences"], row["articles"], row["outlets"], row["altered"],
+                row["first_outlet"], row["first_published"]) == (3, 3, 2, 1, "Herald",
+                                                                 "2024-03-01")
+        assert row["quote"].startswith('"The pier will reopen in the spring')
+        (changed,) = db.query("altered_quotes")
+        assert changed["article_id"] == "c1" and "summer" in changed["quote"]
+        assert "spring" in changed["original"]
+        assert db.articles_behind({"quote": str(row["cluster"])})[0] == 3
+
+
+def test_quotes_are_counted_by_their_speakers_gender_and_stance_per_outlet(
+        travelled: Path) -> None:
+    with Corpus(travelled) as db:
+        assert db.query("quotes_by_gender") == [
+            {"outlet": "Courier", "gender": "female", "quotes": 2, "speakers": 1},
+            {"outlet": "Herald", "gender": "female", "quotes": 1, "speakers": 1}]
+        assert db.query("stance_outlet_speaker") == [
+            {"outlet": "Courier", "speaker": "Ana Ruiz", "stance": "distancing", "quotes": 1},
+            {"outlet": "Courier", "speaker": "Ana Ruiz", "stance": "neutral", "quotes": 1},
+            {"outlet": "Herald", "speaker": "Ana Ruiz", "stance": "neutral", "quotes": 1}]
+        assert db.articles_behind({"gender": "female"})[0] == 3

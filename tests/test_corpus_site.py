@@ -28,10 +28,11 @@ N1 = "CC: Criticism of institutions"
 
 def _report(id: str, title: str, site: str, published: str, speaker: str | None,
             technique: str | None = None, narrative: str | None = None) -> Report:
-    text = f"{title}\n\nThe harbour board met on Tuesday. \"We will not raise fares,\" said the chair."
+    text = (f"{title}\n\nThe harbour board met on Tuesday. \"We will not raise fares this "
+            "year,\" said the chair.")
     actors = [Actor(id="p1", name=speaker, type="person")] if speaker else []
     quotes = ([Quote(id="q1", kind="direct", content=Span(start=text.index("We"),
-                                                           end=text.index("fares,") + 5),
+                                                           end=text.index("year,") + 5),
                      speaker="p1", confidence=0.9)] if speaker else [])
     techniques = ([Technique(start=0, end=5, technique=technique, score=0.8)] if technique else [])
     narratives = ([Narrative(label=narrative, narrative=narrative, score=0.7,
@@ -137,6 +138,14 @@ def test_an_article_page_is_its_report_rebuilt_from_the_tables(site: Path) -> No
     assert "Harbour board keeps fares" in page and "Mara Okafor" in page
 
 
+def test_a_repeated_quote_has_a_page_listing_the_articles_that_carry_it(out: Path) -> None:
+    with Corpus(out) as db:
+        (row,) = db.query("repeated_quotes")
+        total, listed = db.articles_behind({"quote": str(row["cluster"])})
+    assert row["articles"] == total == 3  # the three articles that quote the chair
+    assert {a["id"] for a in listed} == {"ledger/1", "ledger/2", "gazette/1"}
+
+
 def test_failures_and_the_all_articles_card_have_their_pages(site: Path) -> None:
     texts = [p.read_text(encoding="utf-8") for p in (site / "counts").glob("*.html")]
     assert any("<h1>Failed records</h1>" in t and "no article text" in t for t in texts)
@@ -169,6 +178,19 @@ def test_a_researcher_clicks_from_a_count_to_an_articles_report(page: Any, site:
     page.get_by_role("link", name="Ferry timetable changes").click()  # the list is newest first
     expect(page.locator("h1")).to_have_text("Ferry timetable changes")
     assert page.url.endswith(article_file("ledger/2"))
+
+
+def test_a_researcher_clicks_from_a_repeated_quote_to_the_articles_carrying_it(
+        page: Any, site: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.goto((site / "index.html").as_uri())
+    bar = page.locator("#repeated svg a").first  # the most carried quote
+    expect(bar).to_contain_text("We will not raise fares")
+    bar.click()
+    expect(page.locator("h1")).to_have_text("Articles with quote = 1")
+    page.get_by_role("link", name="Ferry timetable changes").click()  # newest first
+    expect(page.locator("h1")).to_have_text("Ferry timetable changes")
 
 
 def test_the_command_for_the_rest_of_a_list_keeps_the_views_filters(out: Path,

@@ -137,3 +137,17 @@ def test_the_label_studio_config_names_every_label() -> None:
     values = {e.get("value") for e in root.iter("Label")}
     assert values == set(LABELS) | set(QUOTE_LABELS)
     assert {e.get("name") for e in root.iter("Labels")} == {"technique", "attribution"}
+
+
+def test_a_task_carries_each_cues_class_and_stance_and_the_byline(
+        annotated_report: Report) -> None:
+    said = annotated_report.quotes[0].cue
+    assert said is not None
+    report = annotated_report.model_copy(update={
+        "quotes": [annotated_report.quotes[0].model_copy(update={"cue_stance": "neutral"}),
+                   *annotated_report.quotes[1:]],
+        "source": annotated_report.source.model_copy(update={"author": "Lena Park"})})
+    for data in (label_studio_task(report)["data"]["unspin"], prodigy_task(report)["unspin"]):
+        assert data["author"] == "Lena Park"
+        assert [said.start, said.end, "speech", "neutral"] in data["cues"]
+    assert "cues" not in label_studio_task(report, layers=["techniques"])["data"]["unspin"]

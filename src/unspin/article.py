@@ -25,6 +25,7 @@ class Source:
     site: str | None = None
     published: str | None = None
     path: str | None = None
+    author: str | None = None
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,8 @@ def corpus(
         min=1, help="With --site: articles listed per count (the page says how many more).")] = 100,
     behind: Annotated[list[str] | None, typer.Option(
         help="List the articles behind a count instead: KEY=VALUE, repeatable, KEY one of "
-             "speaker, narrative, technique, outlet, month, week, has (csv or json).")] = None,
+             "speaker, narrative, technique, outlet, month, week, has, quote (a repeated "
+             "quote's cluster), gender (csv or json).")] = None,
 ) -> None:
     """Speakers, narratives, outlets and techniques across a batch output: an HTML page
     (or a linked folder of pages with --site), CSV or JSON."""

@@ -12,8 +12,8 @@ the views the queries read, ``articles``, ``actors``, ``quotes``, ``techniques``
 ``narratives``, ``roles``, ``voices``, ``removed``, keep only the articles that pass the
 :class:`Filters` and, unless ``all_copies``, only one copy of each story (copies listed in
 ``duplicates`` are folded into their original). ``failures`` is never filtered. The derived
-tables (:mod:`unspin.batch.derived`) are the views ``speakers``, ``speaker_actors`` and
-``duplicates``, read from ``OUT/derived`` when they match the shards, computed here
+tables (:mod:`unspin.batch.derived`) are the views ``speakers``, ``speaker_actors``,
+``duplicates`` and ``quote_copies``, read from ``OUT/derived`` when they match the shards, computed here
 otherwise (several outputs read as one corpus, an alias file given, or a run that stopped
 before rebuilding them).
 
@@ -31,6 +31,13 @@ Queries (rows of each; ``top`` bounds the rankings):
   spans_per_article (of that outlet's articles in the period);
 - ``outlet_narratives_over_time``: outlet, period, narrative, articles, share;
 - ``outlet_speakers_over_time``: outlet, period, speaker, quotes, articles;
+- ``quotes_by_gender``: outlet, gender (of the canonical speaker, people only), quotes,
+  speakers; ``gender_over_time``: outlet, period, gender, quotes, speakers;
+- ``repeated_quotes``: the quotes found in the most articles (``quote_copies``): cluster,
+  occurrences, articles, outlets, altered, first_published, first_outlet, quote (its first
+  appearance's words); ``altered_quotes``: each altered occurrence beside the original;
+- ``stance_outlet_speaker``: outlet, speaker, stance (the reporting verb's ``cue_stance``),
+  quotes, for the ``top`` most-quoted speakers;
 - ``failures_by_code``: stage, code, type, records, example.
 
 Definitions:
@@ -252,6 +259,70 @@ QUERIES: dict[str, str] = {
         GROUP BY d.outlet, d.period, qs.speaker
         ORDER BY d.outlet, d.period, quotes DESC, qs.speaker
     """,
+    "quotes_by_gender": """
+        SELECT """ + _OUTLET + """ AS outlet, coalesce(s.gender, 'unknown') AS gender,
+               count(*) AS quotes, count(DISTINCT qs.speaker) AS speakers
+        FROM (""" + _QUOTED + """) qs
+        JOIN articles a ON a.id = qs.article_id
+        LEFT JOIN speakers s ON s.speaker = qs.speaker
+        WHERE coalesce(s.type, 'person') = 'person'
+        GROUP BY outlet, gender ORDER BY outlet, gender
+    """,
+    "gender_over_time": """
+        WITH """ + _DATED + """
+        SELECT d.outlet, d.period, coalesce(s.gender, 'unknown') AS gender,
+               count(*) AS quotes, count(DISTINCT qs.speaker) AS speakers
+        FROM (""" + _QUOTED + """) qs
+        JOIN dated d ON d.id = qs.article_id
+        LEFT JOIN speakers s ON s.speaker = qs.speaker
+        WHERE coalesce(s.type, 'person') = 'person'
+        GROUP BY d.outlet, d.period, gender ORDER BY d.outlet, d.period, gender
+    """,
+    "repeated_quotes": """
+        SELECT c.cluster, count(*) AS occurrences, count(DISTINCT c.article_id) AS articles,
+               count(DISTINCT c.outlet) AS outlets,
+               count(*) FILTER (WHERE c.altered) AS altered,
+               min(c.published) AS first_published,
+               any_value(c.outlet ORDER BY c.first DESC, c.published) AS first_outlet,
+               any_value(substr(a.text, q.content_start + 1, q.content_end - q.content_start)
+                         ORDER BY c.first DESC, c.published) AS quote
+        FROM quote_copies c
+        JOIN articles a ON a.id = c.article_id
+        JOIN quotes q ON q.article_id = c.article_id AND q.id = c.quote_id
+        GROUP BY c.cluster HAVING count(DISTINCT c.article_id) >= 2
+        ORDER BY articles DESC, occurrences DESC, c.cluster LIMIT $top
+    """,
+    "altered_quotes": """
+        WITH firsts AS (
+          SELECT c.cluster, substr(a.text, q.content_start + 1,
+                                   q.content_end - q.content_start) AS original
+          FROM quote_copies c JOIN articles_all a ON a.id = c.article_id
+          JOIN quotes_all q ON q.article_id = c.article_id AND q.id = c.quote_id
+          WHERE c.first
+        )
+        SELECT c.cluster, c.article_id, c.outlet, c.published, c.similarity, f.original,
+               substr(a.text, q.content_start + 1, q.content_end - q.content_start) AS quote
+        FROM quote_copies c
+        JOIN articles a ON a.id = c.article_id
+        JOIN quotes q ON q.article_id = c.article_id AND q.id = c.quote_id
+        JOIN firsts f ON f.cluster = c.cluster
+        WHERE c.altered
+        ORDER BY c.similarity, c.cluster, c.article_id LIMIT $top
+    """,
+    "stance_outlet_speaker": """
+        WITH qs AS (
+          SELECT q.article_id, sa.speaker, q.cue_stance FROM quotes q
+          JOIN speaker_actors sa ON sa.article_id = q.article_id AND sa.actor_id = q.speaker
+        ),
+        top AS (
+          SELECT speaker FROM qs GROUP BY speaker ORDER BY count(*) DESC, speaker LIMIT $top
+        )
+        SELECT """ + _OUTLET + """ AS outlet, qs.speaker, qs.cue_stance AS stance,
+               count(*) AS quotes
+        FROM qs JOIN articles a ON a.id = qs.article_id
+        WHERE qs.speaker IN (SELECT speaker FROM top)
+        GROUP BY outlet, qs.speaker, stance ORDER BY outlet, qs.speaker, stance
+    """,
     "failures_by_code": """
         SELECT stage, code, any_value(type) AS type, count(*) AS records,
                any_value(message) AS example
@@ -262,10 +333,11 @@ QUERIES: dict[str, str] = {
 
 #: What a count can be broken down into, as :meth:`Corpus.articles_behind` keys: a
 #: canonical speaker quoted in the article, a narrative or technique found in it, its
-#: outlet, its month (``YYYY-MM``) or ISO week (its Monday, ``YYYY-MM-DD``), or ``has`` a
-#: layer at all (``quotes``, ``techniques``, ``narratives``).
+#: outlet, its month (``YYYY-MM``) or ISO week (its Monday, ``YYYY-MM-DD``), ``has`` a
+#: layer at all (``quotes``, ``techniques``, ``narratives``), a repeated ``quote`` (its
+#: ``quote_copies`` cluster) or the ``gender`` of a speaker quoted in it.
 BEHIND_KEYS: tuple[str, ...] = ("speaker", "narrative", "technique", "outlet", "month", "week",
-                                "has")
+                                "has", "quote", "gender")
 _HAS = ("quotes", "techniques", "narratives")
 
 
@@ -284,6 +356,11 @@ def _key_source(key: str) -> str:
         return "SELECT article_id, speaker AS v FROM (" + _QUOTED + ")"
     if key in ("narrative", "technique"):
         return f"SELECT article_id, {key} AS v FROM {key}s"
+    if key == "quote":  # a repeated quote's cluster
+        return "SELECT article_id, CAST(cluster AS VARCHAR) AS v FROM quote_copies"
+    if key == "gender":  # the gender of a speaker quoted in the article
+        return ("SELECT qs.article_id, coalesce(s.gender, 'unknown') AS v FROM (" + _QUOTED
+                + ") qs LEFT JOIN speakers s ON s.speaker = qs.speaker")
     if key == "outlet":
         return "SELECT a.id AS article_id, " + _OUTLET + " AS v FROM articles a"
     if key in ("month", "week"):
@@ -357,9 +434,11 @@ class Corpus:
         from unspin.batch.derived import (
             DERIVED,
             derive_duplicates,
+            derive_quote_copies,
             derive_speakers,
             is_fresh,
         )
+        from unspin.batch.quote_copies import QuoteText
         from unspin.batch.speakers import read_aliases
 
         # a bad alias file answers before any work
@@ -368,20 +447,29 @@ class Corpus:
         # this view brings its own alias file: then only the speakers are recomputed
         stored = len(self.outs) == 1 and is_fresh(self.out, any_aliases=True)
         if stored:
-            for name in ("duplicates", "speakers", "speaker_actors"):
+            for name in ("duplicates", "speakers", "speaker_actors", "quote_copies"):
                 path = str(self.out / DERIVED / f"{name}.parquet").replace("'", "''")
                 self.con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
         else:
             reader = self.con.sql(
                 "SELECT id, text, source_published FROM articles_all").to_arrow_reader()
             self.con.register("duplicates", derive_duplicates(reader))
+            rows = self.con.execute(
+                "SELECT q.article_id, q.id, substr(a.text, q.content_start + 1, "
+                "q.content_end - q.content_start), " + _OUTLET + ", a.source_published, "
+                "q.content_start FROM quotes_all q JOIN articles_all a ON a.id = q.article_id "
+                "WHERE q.kind = 'direct'").fetchall()
+            self.con.register("quote_copies", derive_quote_copies(QuoteText(*r) for r in rows))
         if self.aliases is not None or not stored:
             if stored:
                 self.con.execute("DROP VIEW speakers")
                 self.con.execute("DROP VIEW speaker_actors")
+            have = {r[0] for r in self.con.execute("DESCRIBE actors_all").fetchall()}
+            wanted = [c for c in ("article_id", "id", "name", "type", "description", "gender")
+                      if c in have]  # shards of an older unspin have no gender
             tables = derive_speakers(
                 actors=self.con.sql(
-                    "SELECT article_id, id, name, type FROM actors_all").to_arrow_table(),
+                    f"SELECT {', '.join(wanted)} FROM actors_all").to_arrow_table(),
                 quotes=self.con.sql(
                     "SELECT article_id, speaker FROM quotes_all").to_arrow_table(),
                 aliases=aliases)
@@ -781,6 +869,11 @@ def _table(rows: list[dict[str, Any]], limit: int = 50,
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _short(text: str | None, n: int = 60) -> str:
+    words = " ".join((text or "").split())
+    return words if len(words) <= n else words[:n - 1] + "…"
+
+
 def _pivot(rows: list[dict[str, Any]], r: str, c: str, v: str
            ) -> tuple[list[str], list[str], dict[tuple[str, str], float]]:
     row_tot: dict[str, float] = {}
@@ -958,6 +1051,10 @@ def render_html(db: Corpus, *, top: int = 20, period: Period = "month",
     ot = db.query("outlet_technique", top=min(top, 15))
     nt = db.query("narratives_over_time", top=6)
     fails = db.query("failures_by_code", top=top)
+    by_gender = db.query("quotes_by_gender")
+    repeated = db.query("repeated_quotes", top=top)
+    altered = db.query("altered_quotes", top=top)
+    stance = db.query("stance_outlet_speaker", top=min(top, 10))
     shown = list(compare) if compare else [o["outlet"] for o in outlets[:6]]
 
     card_drill: dict[str, Drill] = {
@@ -997,6 +1094,21 @@ def render_html(db: Corpus, *, top: int = 20, period: Period = "month",
                            hrefs=[link({"failures": "", "stage": r["stage"], "code": r["code"]})
                                   for r in fails] if link else None)
     alias_rows = [{**r, "aliases": "; ".join(r["aliases"])} for r in aliases]
+    rows, cols, cells = _pivot(by_gender, "outlet", "gender", "quotes")
+    gender_chart = heatmap(rows, cols, cells, title="quotes by outlet and speaker gender", hrefs={
+        key: link({"outlet": key[0], "gender": key[1]}) for key in cells} if link else None)
+    rq_chart = bar_chart([_short(r["quote"]) for r in repeated], [r["articles"] for r in repeated],
+                         title="articles carrying the quote",
+                         hrefs=[link({"quote": str(r["cluster"])}) for r in repeated]
+                         if link else None)
+    quote_link = (lambda r: link({"quote": str(r["cluster"])})) if link else None
+    stance_rows = [{**r, "outlet · speaker": f'{r["outlet"]} · {r["speaker"]}'} for r in stance]
+    rows, cols, cells = _pivot(stance_rows, "outlet · speaker", "stance", "quotes")
+    pair = {f'{r["outlet"]} · {r["speaker"]}': (r["outlet"], r["speaker"]) for r in stance}
+    stance_chart = heatmap(rows, cols, cells, title="reporting-verb stance by outlet and speaker",
+                           hrefs={key: link({"outlet": pair[key[0]][0],
+                                             "speaker": pair[key[0]][1]}) for key in cells}
+                           if link else None)
     sections = [
         _filters_section(db, summary, outlets, speakers, period=period, compare=compare),
         _section("Top speakers", "Canonical speakers quoted most often (names merged across "
@@ -1022,6 +1134,20 @@ def render_html(db: Corpus, *, top: int = 20, period: Period = "month",
         _section("Narratives over time", "Share of each month's articles carrying the narrative "
                  "(the six most frequent narratives).", nt_chart, nt,
                  "No dated articles with narratives yet.", link=drill("narrative", "month")),
+        _section("Quotes by gender", "Quotes of people by their canonical speaker's gender, "
+                 "read from the articles' own words (honorifics, gendered role nouns, resolved "
+                 "pronouns; never first names), per outlet; 'unknown' where the words give none "
+                 "or conflict.", gender_chart, by_gender, "No quotes of people yet.",
+                 link=drill("outlet", "gender"), id="gender"),
+        _section("Repeated quotes", "Direct quotes found in two articles or more (the same "
+                 "words, or trimmed or changed: 'altered'), most carried first.", rq_chart,
+                 repeated, "No direct quote appears in two articles.",
+                 f"<details><summary>Altered quotes</summary>{_table(altered, link=quote_link)}"
+                 "</details>", link=quote_link, id="repeated"),
+        _section("Stance of the reporting verb", "How each outlet introduces the most-quoted "
+                 "speakers: neutral (said, told), distancing (claimed, alleged), endorsing "
+                 "(admitted, revealed) or other.", stance_chart, stance,
+                 "No quotes with a resolved speaker yet.", link=drill("outlet", "speaker")),
         _outlets_over_time(db, shown, period=period, top=top, compare=compare is not None,
                            link=link),
         _section("Failures", "Records that could not be analysed, by stage and error code.",

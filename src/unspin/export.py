@@ -123,8 +123,15 @@ def _parts(report: Report, layers: Sequence[str]) -> tuple[
 
 
 def _unspin_data(report: Report, layers: Sequence[str]) -> dict[str, Any]:
-    return {"layers": list(layers), "sentences": [[s.start, s.end] for s in report.sentences],
-            "unspin_version": report.unspin_version, "schema_version": report.schema_version}
+    data: dict[str, Any] = {
+        "layers": list(layers), "sentences": [[s.start, s.end] for s in report.sentences],
+        "unspin_version": report.unspin_version, "schema_version": report.schema_version,
+        "author": report.source.author}
+    if "quotes" in layers:  # what the annotator may want beside each cue: its class and stance
+        cues = {(q.cue.start, q.cue.end): [q.cue.start, q.cue.end, q.cue_class, q.cue_stance]
+                for q in report.quotes if q.cue is not None}
+        data["cues"] = [cues[k] for k in sorted(cues)]
+    return data
 
 
 def _check_layers(layers: Sequence[str]) -> tuple[str, ...]:

@@ -20,8 +20,9 @@ from unspin.report.models import Actor, Quote, Report, SourceInfo, Span
 
 
 def _report(id: str, text: str, speakers: list[tuple[str, str, int]],
-            published: str | None = None) -> Report:
-    actors = [Actor(id=f"{id}-{k}", name=name, type="person") for k, (name, _, _) in
+            published: str | None = None, gender: str = "unknown") -> Report:
+    actors = [Actor(id=f"{id}-{k}", name=name, type="person", gender=gender,  # type: ignore[arg-type]
+                    gender_evidence=int(gender != "unknown")) for k, (name, _, _) in
               enumerate(speakers)]
     quotes = [Quote(id=f"{id}-q{k}-{j}", kind="direct", content=Span(start=0, end=5),
                     speaker=f"{id}-{k}", confidence=0.9)
@@ -29,6 +30,46 @@ def _report(id: str, text: str, speakers: list[tuple[str, str, int]],
     return Report(unspin_version="0.1.0", id=id, language="en", text=text, raw_text=text,
                   source=SourceInfo(kind="jsonl", published=published), actors=actors,
                   quotes=quotes)
+
+
+def test_a_speakers_gender_is_decided_over_its_articles(tmp_path: Path) -> None:
+    _write(tmp_path, [_report("a", "One.", [("Ana Ruiz", "person", 1)], gender="female"),
+                      _report("b", "Two.", [("Ms. Ruiz", "person", 1)], gender="female"),
+                      _report("c", "Three.", [("Ana Ruiz", "person", 1)]),
+                      _report("d", "Four.", [("Tom Lee", "person", 1)], gender="male"),
+                      _report("e", "Five.", [("Tom Lee", "person", 1)], gender="female")])
+    rebuild_derived(tmp_path)
+    genders = {r["speaker"]: r["gender"] for r in read_derived(tmp_path, "speakers").to_pylist()}
+    assert genders == {"Ana Ruiz": "female", "Tom Lee": "unknown"}  # one to one: a conflict
+
+
+def test_a_quoted_actor_whose_name_is_no_name_has_no_speaker(tmp_path: Path) -> None:
+    _write(tmp_path, [_report("a", "One.", [("Donald Trump", "person", 1)]),
+                      _report("b", "Two.", [("pro-Trump", "person", 2)])])
+    rebuild_derived(tmp_path)
+    assert [r["speaker"] for r in read_derived(tmp_path, "speakers").to_pylist()] == [
+        "Donald Trump"]
+    assert [r["article_id"] for r in read_derived(tmp_path, "speaker_actors").to_pylist()] == ["a"]
+
+
+def test_a_quote_carried_by_two_outlets_is_in_quote_copies(tmp_path: Path) -> None:
+    said = '"The pier will reopen in the spring, whatever the board decides," Ana Ruiz said.'
+    quote = Span(start=0, end=said.index(",\"") + 2)
+    reports = []
+    for rid, site, day, text in [("b", "courier", "2024-03-02", said),
+                                 ("a", "herald", "2024-03-01", "Earlier today. " + said)]:
+        shift = len(text) - len(said)
+        reports.append(Report(
+            unspin_version="0.1.0", id=rid, language="en", text=text, raw_text=text,
+            source=SourceInfo(kind="jsonl", site=site, published=day),
+            actors=[Actor(id="a1", name="Ana Ruiz", type="person")],
+            quotes=[Quote(id="q1", kind="direct", speaker="a1", confidence=0.9,
+                          content=Span(start=quote.start + shift, end=quote.end + shift))]))
+    _write(tmp_path, reports)
+    rebuild_derived(tmp_path)
+    assert [(r["cluster"], r["article_id"], r["outlet"], r["first"], r["altered"])
+            for r in read_derived(tmp_path, "quote_copies").to_pylist()] == [
+        (1, "a", "herald", True, False), (1, "b", "courier", False, False)]
 
 
 def _write(out: Path, reports: list[Report]) -> None:
@@ -45,13 +86,13 @@ def test_speakers_and_copies_are_written_beside_the_shards(tmp_path: Path, stori
                       _report("d", "A short note.", [("Donald Trump", "person", 1)]),
                       _report("e", "Another note.", [("Donald Trump", "person", 1)])])
     rows = rebuild_derived(tmp_path)
-    assert rows == {"speakers": 2, "speaker_actors": 5, "duplicates": 1}
+    assert rows == {"speakers": 2, "speaker_actors": 5, "duplicates": 1, "quote_copies": 0}
     assert read_derived(tmp_path, "speakers").to_pylist() == [
         {"speaker": "Donald Trump", "type": "person",
          "aliases": ["Donald J. Trump", "Donald Trump", "Mr. Trump"], "articles": 4, "quotes": 5,
-         "wikidata_id": None},
+         "wikidata_id": None, "gender": "unknown"},
         {"speaker": "Ivanka Trump", "type": "person", "aliases": ["Ivanka Trump"],
-         "articles": 1, "quotes": 1, "wikidata_id": None}]
+         "articles": 1, "quotes": 1, "wikidata_id": None, "gender": "unknown"}]
     assert read_derived(tmp_path, "speaker_actors").to_pylist()[1] == {
         "article_id": "b", "actor_id": "b-0", "name": "Mr. Trump", "speaker": "Donald Trump"}
     (dup,) = read_derived(tmp_path, "duplicates").to_pylist()
@@ -93,7 +134,8 @@ def test_a_batch_run_builds_them_and_an_extending_run_rebuilds_them(
     first = _feed(tmp_path / "one.jsonl", [("s1", stories.story), ("o1", stories.other)])
     done = run_batch(BatchConfig(inputs=(str(first),), out=out, options=plumbing, workers=0,
                                  progress=False))
-    assert done.derived == {"speakers": 0, "speaker_actors": 0, "duplicates": 0}
+    assert done.derived == {"speakers": 0, "speaker_actors": 0, "duplicates": 0,
+                            "quote_copies": 0}
     more = _feed(tmp_path / "two.jsonl", [("s2", stories.reprint)])
     again = run_batch(BatchConfig(inputs=(str(first), str(more)), out=out, options=plumbing,
                                   workers=0, progress=False))

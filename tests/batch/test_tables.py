@@ -42,7 +42,7 @@ PINNED = {
     "articles": ["input: string", "schema_version: string", "unspin_version: string", "id: string",
                  "source_kind: string", "source_url: string", "source_title: string",
                  "source_site: string", "source_published: string", "source_path: string",
-                 "language: string", "text: string", "raw_text: string",
+                 "source_author: string", "language: string", "text: string", "raw_text: string",
                  "sentences: list<item: struct<start: int64, end: int64>>",
                  "entities: list<item: struct<start: int64, end: int64, label: string, text: string>>",
                  "narrative_domain_domain: string", "narrative_domain_scores: map<string, double>",
@@ -52,9 +52,10 @@ PINNED = {
     "removed": ["article_id: string", "index: int64", "start: int64", "end: int64", "text: string",
                 "reason: string", "at: int64"],
     "actors": ["article_id: string", "index: int64", "id: string", "name: string", "type: string",
-               "description: string", "mentions: list<item: struct<start: int64, end: int64>>"],
+               "description: string", "mentions: list<item: struct<start: int64, end: int64>>",
+               "gender: string", "gender_evidence: int64"],
     "quotes": ["article_id: string", "index: int64", "id: string", "kind: string",
-               "cue_class: string",
+               "cue_class: string", "cue_stance: string",
                "content_start: int64", "content_end: int64", "cue_start: int64", "cue_end: int64",
                "source_start: int64", "source_end: int64", "speaker: string", "addressee: string",
                "via: list<item: string>", "channel: string", "within: string",
@@ -80,10 +81,13 @@ PINNED = {
 #: The corpus-wide tables of ``OUT/derived`` (``unspin.batch.derived``), pinned the same way.
 PINNED_DERIVED = {
     "speakers": ["speaker: string", "type: string", "aliases: list<item: string>",
-                 "articles: int64", "quotes: int64", "wikidata_id: string"],
+                 "articles: int64", "quotes: int64", "wikidata_id: string", "gender: string"],
     "speaker_actors": ["article_id: string", "actor_id: string", "name: string",
                        "speaker: string"],
     "duplicates": ["article_id: string", "duplicate_of: string", "similarity: double"],
+    "quote_copies": ["cluster: int64", "article_id: string", "quote_id: string",
+                     "outlet: string", "published: string", "first: bool", "similarity: double",
+                     "altered: bool"],
 }
 
 TEXT = "Minister Ana Ruiz said the plan \"will work\". Critics called it a disaster."

@@ -66,3 +66,17 @@ def test_the_crawl_is_written_outside_the_repository_only(data: Path, tmp_path: 
 
 def test_a_missing_polnear_folder_is_reported(tmp_path: Path) -> None:
     assert _module().main(["--data", str(tmp_path), "-o", str(tmp_path / "x.jsonl")]) == 2
+
+
+def test_a_split_or_the_articles_saying_a_word_most_make_a_smaller_crawl(
+        data: Path, tmp_path: Path) -> None:
+    crawl = _module()
+    out = tmp_path / "c.jsonl"
+
+    def ids(*args: str) -> list[str]:
+        assert crawl.main(["--data", str(data), "-o", str(out), *args]) == 0
+        return [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
+
+    assert ids("--split", "dev") == ["courier_2016-02-03_frost"]
+    assert ids("--most", "Frost", "--top", "1") == ["courier_2016-02-03_frost"]
+    assert ids("--most", "ferry", "--top", "1") == ["ledger_2016-01-02_ferry"]

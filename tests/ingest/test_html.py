@@ -49,3 +49,10 @@ def test_a_page_without_article_text_is_a_clear_error() -> None:
 ])
 def test_html_is_sniffed_from_content(text: str, expected: bool) -> None:
     assert looks_like_html(text) is expected
+
+
+def test_the_byline_the_page_gives_is_the_author() -> None:
+    page = PAGE.replace('<link rel="canonical"', '<meta name="author" content="Ruth Okafor">\n'
+                                                  '<link rel="canonical"')
+    assert extract_html(page, id="p1").source.author == "Ruth Okafor"
+    assert extract_html(PAGE, id="p1").source.author is None

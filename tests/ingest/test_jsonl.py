@@ -35,3 +35,10 @@ def test_records_without_an_id_get_one_from_their_position() -> None:
                          name="f.jsonl")
     assert isinstance(item, Article)
     assert item.id == "f.jsonl:1"
+
+
+def test_a_records_author_is_its_byline_and_wins_over_the_pages() -> None:
+    text = GOOD.replace('"url"', '"author": "Lena Park", "url"')
+    html = HTML.replace('"html"', '"author": "Lena Park", "html"')
+    items = list(read_jsonl([text, html, GOOD], options=Options()))
+    assert [i.source.author for i in items] == ["Lena Park", "Lena Park", None]  # type: ignore[union-attr]

@@ -71,3 +71,38 @@ def test_the_seed_merges_lukashenkos_names_titles_and_pronouns(nlp: Language, se
     guterres = _actor(actors, "António Guterres")
     assert guterres.description == "UN Secretary General"
     assert "the Secretary General" in _mentions(text, guterres)
+
+
+def test_an_honorific_or_a_gendered_title_gives_a_persons_gender(nlp: Language) -> None:
+    text = ("Mrs. Ana Ruiz opened the bridge. Congressman Tom Baker cut the ribbon. "
+            "Pat Lee watched.")
+    actors = find_actors(nlp(text))
+    assert (_actor(actors, "Ana Ruiz").gender, _actor(actors, "Ana Ruiz").gender_evidence) == (
+        "female", 1)
+    assert _actor(actors, "Tom Baker").gender == "male"
+    assert _actor(actors, "Pat Lee").gender == "unknown"  # a first name is no evidence
+
+
+def test_pronouns_give_a_gender_when_two_agree_and_none_disagrees(nlp: Language) -> None:
+    text = ("Pat Lee opened the bridge. She cut the ribbon herself. "
+            "Sam Ortiz spoke next. He was brief.")
+    actors = find_actors(nlp(text))
+    assert _actor(actors, "Pat Lee").gender == "female"
+    assert _actor(actors, "Sam Ortiz").gender == "unknown"  # one pronoun is too little
+
+
+def test_words_that_conflict_leave_the_gender_unknown(nlp: Language) -> None:
+    text = "Congresswoman Robin Hale opened the bridge. Mr. Hale cut the ribbon."
+    assert _actor(find_actors(nlp(text)), "Robin Hale").gender == "unknown"
+
+
+def test_a_pronoun_skips_the_person_whose_words_say_the_other_gender(nlp: Language) -> None:
+    text = "Mrs. Ana Ruiz met Tom Baker on Monday. Mr. Baker left early. She stayed."
+    actors = find_actors(nlp(text))
+    assert "She" in _mentions(text, _actor(actors, "Ana Ruiz"))
+    assert "She" not in _mentions(text, _actor(actors, "Tom Baker"))
+
+
+def test_places_and_organisations_have_no_gender(nlp: Language) -> None:
+    actors = find_actors(nlp("Mr. Tom Baker said the United Nations would help Ohio."))
+    assert {a.gender for a in actors if a.type != "person"} == {"unknown"}

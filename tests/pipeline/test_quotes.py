@@ -251,3 +251,31 @@ def test_an_unknown_method_is_a_config_error(nlp: Language) -> None:
 
     with pytest.raises(ConfigError, match="unknown quotes method"):
         find_quotes(nlp("She said so."), method="telepathy")
+
+
+def test_a_trailing_signature_names_the_speaker_of_the_passage_above(nlp: Language) -> None:
+    text = ("The county approved the road on Tuesday after a long debate.\n\n"
+            "\"We will not back down on this. The road will be built.\"\n"
+            "— Commissioner Maria Lopez\n\nResidents were divided.")
+    _doc, actors, quotes = _run(nlp, text)
+    (quote,) = [q for q in quotes if q.kind == "direct"]
+    assert _speaker(actors, quote) == "Maria Lopez"
+    assert quote.source is not None and text[quote.source.start:quote.source.end] == "Maria Lopez"
+
+
+def test_a_lead_in_ending_in_a_colon_names_the_speaker_of_the_passage_below(
+        nlp: Language) -> None:
+    text = ("The county approved the budget on Tuesday after a long debate.\n\n"
+            "And from Chairwoman Ruth Adler:\n\n"
+            "\"The budget is balanced and the reserves are full.\"\n\nResidents were divided.")
+    _doc, actors, quotes = _run(nlp, text)
+    (quote,) = [q for q in quotes if q.kind == "direct"]
+    assert _speaker(actors, quote) == "Ruth Adler"
+
+
+def test_a_line_that_is_neither_signature_nor_lead_in_names_no_one(nlp: Language) -> None:
+    text = ("Maria Lopez spoke at the meeting on Tuesday.\n\n"
+            "\"We will not back down.\"\n\nResidents were divided.")
+    _doc, _actors, quotes = _run(nlp, text)
+    (quote,) = [q for q in quotes if q.kind == "direct"]
+    assert quote.speaker is None

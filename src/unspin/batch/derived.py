@@ -1,5 +1,5 @@
 """Corpus-wide tables, derived from every shard at once: ``speakers``, ``speaker_actors``,
-``duplicates``.
+``duplicates``, ``quote_copies``.
 
 The shard tables hold what one article says; these hold what only the whole corpus can
 say, so they are rebuilt (not appended to) whenever a run adds records, and live beside the
@@ -10,6 +10,8 @@ shards::
       speaker_actors.parquet  every speaking actor -> its canonical speaker (join on
                               article_id + actor_id, i.e. quotes.speaker)
       duplicates.parquet      every near-duplicate copy -> its original (unspin.batch.duplicates)
+      quote_copies.parquet    every occurrence of a direct quote found in two articles or
+                              more, altered or not (unspin.batch.quote_copies)
       meta.json               the shards and alias file they were built from
 
 Each file is written atomically and ``meta.json`` last, so a reader that finds ``meta.json``
@@ -22,9 +24,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,13 +36,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from unspin.batch.duplicates import find_duplicates
-from unspin.batch.speakers import Alias, canonical_speakers, read_aliases
+from unspin.batch.quote_copies import QuoteText, find_quote_copies
+from unspin.batch.speakers import Alias, Mention, canonical_speakers, decide_gender, read_aliases
 
 __all__ = [
     "DERIVED",
     "DERIVED_FORMAT",
     "DERIVED_SCHEMAS",
     "derive_duplicates",
+    "derive_quote_copies",
     "derive_speakers",
     "derive_tables",
     "derived_meta",
@@ -52,15 +57,19 @@ DERIVED = "derived"
 _META = "meta.json"
 #: Bumped when the speaker merge or the duplicate finder changes what it computes, so that
 #: tables built by an older unspin are rebuilt instead of trusted.
-DERIVED_FORMAT = "unspin-derived/1"
+DERIVED_FORMAT = "unspin-derived/2"
 
 
 def _params() -> dict[str, Any]:
-    from unspin.batch import duplicates, speakers
+    from unspin.batch import duplicates, quote_copies, speakers
 
     return {"format": DERIVED_FORMAT, "dominance": speakers.DOMINANCE,
+            "gender_agreement": speakers.GENDER_AGREEMENT,
             "shingle": duplicates.SHINGLE, "num_perm": duplicates.NUM_PERM,
-            "threshold": duplicates.THRESHOLD, "min_words": duplicates.MIN_WORDS}
+            "threshold": duplicates.THRESHOLD, "min_words": duplicates.MIN_WORDS,
+            "quote_copies": [quote_copies.MIN_WORDS, quote_copies.SHINGLE,
+                             quote_copies.CANDIDATE, quote_copies.CONTAINMENT,
+                             quote_copies.MIN_SHARED]}
 
 #: The derived tables' explicit Arrow schemas (pinned in ``tests/batch/test_tables.py``).
 DERIVED_SCHEMAS: dict[str, pa.Schema] = {
@@ -71,6 +80,7 @@ DERIVED_SCHEMAS: dict[str, pa.Schema] = {
         pa.field("articles", pa.int64(), nullable=False),
         pa.field("quotes", pa.int64(), nullable=False),
         pa.field("wikidata_id", pa.string()),
+        pa.field("gender", pa.string(), nullable=False),
     ]),
     "speaker_actors": pa.schema([
         pa.field("article_id", pa.string(), nullable=False),
@@ -83,33 +93,64 @@ DERIVED_SCHEMAS: dict[str, pa.Schema] = {
         pa.field("duplicate_of", pa.string(), nullable=False),
         pa.field("similarity", pa.float64(), nullable=False),
     ]),
+    "quote_copies": pa.schema([
+        pa.field("cluster", pa.int64(), nullable=False),
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("quote_id", pa.string(), nullable=False),
+        pa.field("outlet", pa.string()),
+        pa.field("published", pa.string()),
+        pa.field("first", pa.bool_(), nullable=False),
+        pa.field("similarity", pa.float64(), nullable=False),
+        pa.field("altered", pa.bool_(), nullable=False),
+    ]),
 }
 
 
 def derive_speakers(*, actors: pa.Table, quotes: pa.Table,
                     aliases: list[Alias] | None = None) -> dict[str, pa.Table]:
     """``speakers`` and ``speaker_actors`` from the corpus's ``actors`` (``article_id``,
-    ``id``, ``name``, ``type``) and ``quotes`` (``article_id``, ``speaker``) rows."""
+    ``id``, ``name``, ``type``, and where present ``description`` and ``gender``) and
+    ``quotes`` (``article_id``, ``speaker``) rows. Every actor is evidence for the merge
+    (the articles naming a full name, its titles and gender); the quoted ones become
+    speakers, except those whose name is no name (:func:`unspin.batch.speakers.usable_name`),
+    which get no ``speaker_actors`` row."""
     quote_count = Counter(zip(quotes.column("article_id").to_pylist(),
                               quotes.column("speaker").to_pylist(), strict=True))
-    speaking = [(a, i, n, t) for a, i, n, t in zip(
-        actors.column("article_id").to_pylist(), actors.column("id").to_pylist(),
-        actors.column("name").to_pylist(), actors.column("type").to_pylist(), strict=True)
-        if (a, i) in quote_count and n]
-    merged = canonical_speakers([(n, t, a) for a, _, n, t in speaking], aliases or ())
+
+    def column(name: str) -> list[Any]:
+        if name in actors.column_names:
+            values: list[Any] = actors.column(name).to_pylist()
+            return values
+        return [None] * actors.num_rows
+
+    every = [(a, i, Mention(n, t, a, d, g or "unknown")) for a, i, n, t, d, g in zip(
+        column("article_id"), column("id"), column("name"), column("type"),
+        column("description"), column("gender"), strict=True) if n]
+    speaking = [(a, i, m) for a, i, m in every if (a, i) in quote_count]
+    merged = canonical_speakers([m for _, _, m in speaking], aliases or (),
+                                evidence=[m for _, _, m in every])
     speaker_rows: list[dict[str, Any]] = []
     seen: dict[int, dict[str, Any]] = {}
+    votes: dict[int, dict[str, str]] = {}
     actor_rows: list[dict[str, Any]] = []
-    for a, i, n, t in speaking:
-        sp = merged[(n, t)]
+    for a, i, m in speaking:
+        sp = merged.get((m.name, m.type, m.article))
+        if sp is None:
+            continue  # no name: the report keeps it, no canonical speaker does
         row = seen.get(id(sp))
         if row is None:
             row = seen[id(sp)] = {"speaker": sp.name, "type": sp.type,
                                   "aliases": sorted(sp.aliases), "articles": len(sp.articles),
                                   "quotes": 0, "wikidata_id": sp.wikidata_id}
+            votes[id(sp)] = {}
             speaker_rows.append(row)
         row["quotes"] += quote_count[(a, i)]
-        actor_rows.append({"article_id": a, "actor_id": i, "name": n, "speaker": sp.name})
+        if m.gender in {"male", "female"}:
+            votes[id(sp)][a] = m.gender
+        actor_rows.append({"article_id": a, "actor_id": i, "name": m.name, "speaker": sp.name})
+    for key, row in seen.items():
+        row["gender"] = (decide_gender(Counter(votes[key].values())) if row["type"] == "person"
+                         else None) or "unknown"
     speaker_rows.sort(key=lambda r: (-r["quotes"], r["speaker"]))
     return {
         "speakers": pa.Table.from_pylist(speaker_rows, schema=DERIVED_SCHEMAS["speakers"]),
@@ -134,11 +175,55 @@ def derive_duplicates(articles: pa.Table | Iterable[pa.RecordBatch]) -> pa.Table
           "similarity": d.similarity} for d in dups], schema=DERIVED_SCHEMAS["duplicates"])
 
 
+def _outlet(site: str | None, url: str | None) -> str:
+    """The outlet as the corpus names it: the site, else the URL's host, else "unknown"."""
+    if site:
+        return site
+    match = re.match(r"^[A-Za-z]+://(?:www\.)?([^/:?#]+)", url or "")
+    return match.group(1) if match and match.group(1) else "unknown"
+
+
+def _direct_quotes(quotes: pa.Table) -> dict[str, list[tuple[str, int, int]]]:
+    """Each article's direct quotes as ``(quote id, start, end)``."""
+    out: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    if not {"id", "kind", "content_start", "content_end"} <= set(quotes.column_names):
+        return out
+    for a, i, kind, start, end in zip(*(quotes.column(c).to_pylist() for c in (
+            "article_id", "id", "kind", "content_start", "content_end")), strict=True):
+        if kind == "direct" and start is not None and end is not None:
+            out[a].append((i, start, end))
+    return out
+
+
+def derive_quote_copies(rows: Iterable[QuoteText]) -> pa.Table:
+    """``quote_copies`` from every direct quote's text (:mod:`unspin.batch.quote_copies`)."""
+    return pa.Table.from_pylist([vars(c) for c in find_quote_copies(rows)],
+                                schema=DERIVED_SCHEMAS["quote_copies"])
+
+
 def derive_tables(*, articles: pa.Table | Iterable[pa.RecordBatch], actors: pa.Table, quotes: pa.Table,
                   aliases: list[Alias] | None = None) -> dict[str, pa.Table]:
-    """Every derived table (see :func:`derive_speakers`, :func:`derive_duplicates`)."""
+    """Every derived table (see :func:`derive_speakers`, :func:`derive_duplicates`,
+    :func:`derive_quote_copies`). The articles are read once: each batch's direct quotes
+    are cut from its texts on the way to the duplicate finder."""
+    batches = articles.to_batches() if isinstance(articles, pa.Table) else articles
+    direct = _direct_quotes(quotes)
+    quoted: list[QuoteText] = []
+
+    def tee() -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            names = batch.schema.names
+            cols = {c: batch.column(c).to_pylist() if c in names else [None] * batch.num_rows
+                    for c in ("id", "text", "source_published", "source_site", "source_url")}
+            for a, text, published, site, url in zip(*cols.values(), strict=True):
+                for qid, start, end in direct.get(a, ()):
+                    quoted.append(QuoteText(a, qid, (text or "")[start:end], _outlet(site, url),
+                                            published, start))
+            yield batch
+
+    duplicates = derive_duplicates(tee())
     return {**derive_speakers(actors=actors, quotes=quotes, aliases=aliases),
-            "duplicates": derive_duplicates(articles)}
+            "duplicates": duplicates, "quote_copies": derive_quote_copies(quoted)}
 
 
 def _shards(out: Path) -> list[list[str | int]]:
@@ -189,12 +274,14 @@ def rebuild_derived(out: Path, aliases: Path | None = None) -> dict[str, int]:
 
     alias_rows = read_aliases(aliases) if aliases is not None else None
     shards = _shards(out)
-    columns = ["id", "text", "source_published"]
+    columns = ["id", "text", "source_published", "source_site", "source_url"]
     tables = derive_tables(  # articles a shard at a time: the texts are the bulk of a crawl
         articles=(batch for path in sorted((out / "shards").glob("part-*/articles.parquet"))
                   for batch in pq.read_table(path, columns=columns).to_batches()),
-        actors=read_table(out, "actors", ["article_id", "id", "name", "type"]),
-        quotes=read_table(out, "quotes", ["article_id", "speaker"]),
+        actors=read_table(out, "actors", ["article_id", "id", "name", "type", "description",
+                                          "gender"]),
+        quotes=read_table(out, "quotes", ["article_id", "speaker", "id", "kind", "content_start",
+                                          "content_end"]),
         aliases=alias_rows)
     folder = out / DERIVED
     folder.mkdir(parents=True, exist_ok=True)

@@ -89,6 +89,7 @@ def read_page(html: str, *, url: str | None = None, kind: str = "html",
         site=getattr(doc, "sitename", None),
         published=getattr(doc, "date", None),
         path=path,
+        author=getattr(doc, "author", None) or None,
     )
     return Page(main_text=text, source=source)
 

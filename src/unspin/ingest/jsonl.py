@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from unspin.article import Article, Source
 from unspin.errors import InputError, RecordError
@@ -34,11 +35,15 @@ def record_to_article(record: object, *, default_id: str, options: Options) -> A
     if isinstance(html, str) and html.strip():
         check_size(len(html.encode("utf-8", "ignore")), options.max_bytes, f"record {rid}")
         article = extract_html(html, id=rid, url=url, kind="jsonl")
+        author = _opt(record, "author")  # the record's byline wins over the page's
+        if author is not None:
+            article = replace(article, source=replace(article.source, author=author))
         return article
     if isinstance(text, str) and text.strip():
         check_size(len(text.encode("utf-8", "ignore")), options.max_bytes, f"record {rid}")
         source = Source(kind="jsonl", url=url, title=_opt(record, "title"),
-                        site=_opt(record, "site"), published=_opt(record, "published"))
+                        site=_opt(record, "site"), published=_opt(record, "published"),
+                        author=_opt(record, "author"))
         return Article(id=rid, raw_text=text, source=source)
     raise RecordError(f"record {rid} has neither a non-empty 'text' nor 'html' field", record=rid)
 

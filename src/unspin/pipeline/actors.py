@@ -14,8 +14,18 @@ Rule-based on spaCy's parse and entities (no coreference model is available offl
 4. **Nominals.** A definite noun phrase headed by a role noun ("the Belarusian leader",
    "the Secretary General", "Belarus' dictator") joins the person whose description
    shares its head (or a head-of-state synonym) and whose modifiers agree.
-5. **Pronouns.** he/she/him/her/his… join the most recent person, preferring one who was
-   a subject in the last sentences (a salience heuristic; no gender is known).
+5. **Gender, then pronouns.** A person's gender is read from the article's own words, never
+   from a first name: an honorific before a name ("Mr.", "Mrs.", "Ms.", "Sir") and a
+   gendered role noun in its description or in a nominal that refers to it
+   ("congresswoman", "chairman", "his wife" is not read: only the first gendered word of
+   the description, its head in practice). he/she/him/her/his… then join the most recent
+   person, preferring one who was a subject in the last sentences (a salience heuristic),
+   skipping a person whose words give the other gender; "she" goes to the most recent
+   person that the words do not make a man. The actor's ``gender`` is the one side its
+   evidence (honorifics, role nouns, resolved pronouns) supports, ``unknown`` when it has
+   none or the honorifics and role nouns conflict; a person with no honorific or role
+   noun gets the pronouns' gender only when at least two resolve to it and they outnumber
+   the other gender's three to one (fewer is no evidence, closer is a conflict).
 
 Types: person, organisation, outlet (a news organisation: a small list of names and
 words like "Times", "Post", "Daily", or an organisation that "reports"/is the object
@@ -44,7 +54,8 @@ from unspin.pipeline._spans import SpanIndex
 from unspin.report import Actor
 from unspin.report import Span as ReportSpan
 
-__all__ = ["ActorFinder", "ActorLookup", "actor_at", "find_actors"]
+__all__ = ["FEMALE_WORDS", "MALE_WORDS", "ActorFinder", "ActorLookup", "actor_at", "find_actors",
+           "word_gender"]
 
 ActorType = Literal["person", "organisation", "outlet", "group", "place"]
 
@@ -115,10 +126,81 @@ class _Actor:
     #: the tokens of ``mentions``, so a new mention's overlap test is a set look-up, not
     #: a scan of every earlier mention (a transcript's "he" has thousands; issue 24)
     covered: set[int] = field(default_factory=set)
+    words: dict[str, int] = field(default_factory=lambda: {"male": 0, "female": 0})
+    pronouns: dict[str, int] = field(default_factory=lambda: {"male": 0, "female": 0})
+
+    @property
+    def word_gender(self) -> str | None:
+        """The gender the honorifics and role nouns give, if they give one side only."""
+        m, f = self.words["male"], self.words["female"]
+        return "male" if m and not f else "female" if f and not m else None
+
+    def gender(self) -> tuple[str, int]:
+        """``(gender, evidence)``: see the module doc, step 5."""
+        if self.type != "person":
+            return "unknown", 0
+        side = self.word_gender
+        if side is None and self.words["male"] and self.words["female"]:
+            return "unknown", 0  # the words conflict
+        if side is not None:
+            return side, self.words[side] + self.pronouns[side]
+        m, f = self.pronouns["male"], self.pronouns["female"]
+        if m >= PRONOUNS_NEEDED and m >= PRONOUN_MARGIN * f:
+            return "male", m
+        if f >= PRONOUNS_NEEDED and f >= PRONOUN_MARGIN * m:
+            return "female", f
+        return "unknown", 0
 
     @property
     def key_words(self) -> list[str]:
         return [w.lower() for w in _WORD_RE.findall(self.name)]
+
+
+#: Pronouns alone decide a person's gender when at least this many resolve to it ...
+PRONOUNS_NEEDED = 2
+#: ... and they outnumber the other gender's by this factor (resolution is a heuristic: a
+#: "she" of the previous sentence's subject can land on a man quoted in between).
+#: Both set before measuring.
+PRONOUN_MARGIN = 3
+
+#: Honorifics and gendered role nouns (lower-case, no final period). Written for this stage;
+#: neutral forms ("chair", "spokesperson", "actor") are in neither list.
+MALE_WORDS: frozenset[str] = frozenset(
+    ["mr", "sir", "lord", "congressman", "chairman", "spokesman", "businessman", "assemblyman",
+     "councilman", "alderman", "anchorman", "cameraman", "statesman", "sportsman", "newsman",
+     "policeman", "salesman", "frontman", "committeeman", "selectman", "husband", "father",
+     "son", "brother", "grandfather", "grandson", "uncle", "nephew", "king", "prince", "duke",
+     "emperor", "boyfriend", "widower", "gentleman", "man", "boy", "stepfather", "dad",
+     "fiance", "monsignor", "archbishop", "pope"]
+)
+FEMALE_WORDS: frozenset[str] = frozenset(
+    ["mrs", "ms", "miss", "madam", "madame", "dame", "lady", "congresswoman", "chairwoman",
+     "spokeswoman", "businesswoman", "assemblywoman", "councilwoman", "alderwoman",
+     "anchorwoman", "camerawoman", "stateswoman", "sportswoman", "newswoman", "policewoman",
+     "saleswoman", "committeewoman", "selectwoman", "wife", "mother", "daughter", "sister",
+     "grandmother", "granddaughter", "aunt", "niece", "queen", "princess", "duchess",
+     "empress", "girlfriend", "widow", "woman", "girl", "stepmother", "mom", "fiancee",
+     "actress", "congresswomen", "nun"]
+)
+_HONORIFICS = frozenset(["mr", "mrs", "ms", "miss", "sir", "dame", "lady", "madam", "madame"])
+_MALE_PRONOUNS = frozenset(["he", "him", "his", "himself"])
+_FEMALE_PRONOUNS = frozenset(["she", "her", "hers", "herself"])
+
+
+def word_gender(word: str) -> str | None:
+    """"male" / "female" for an honorific or gendered role noun ("Mrs.", "Chairwoman")."""
+    low = word.lower().rstrip(".")
+    return "male" if low in MALE_WORDS else "female" if low in FEMALE_WORDS else None
+
+
+def _description_gender(description: str | None) -> str | None:
+    """The first gendered word of a description (its head, in practice: "a spokeswoman for
+    the chairman" is a woman)."""
+    for w in _WORD_RE.findall(description or ""):
+        g = word_gender(w)
+        if g is not None:
+            return g
+    return None
 
 
 def _stem(word: str) -> str:
@@ -315,8 +397,34 @@ def find_actors(doc: Doc) -> list[Actor]:
         if known is not None and tok.i not in reg.token_actor and tok.text[:1].isupper() and tok.pos_ in {"PROPN", "NOUN"}:
             reg.add_mention(known, tok.i, tok.i + 1)
     _link_nominals(reg)
+    _gender_words(reg)
     _link_pronouns(reg)
     return _export(reg)
+
+
+def _gender_words(reg: _Registry) -> None:
+    """Count each person's honorifics (before or opening a mention), its description's
+    gendered head, and the gendered head of each nominal mention ("the congresswoman")."""
+    doc = reg.doc
+    for act in reg.actors:
+        if act.type != "person":
+            continue
+        g = _description_gender(act.description)
+        titles = _WORD_RE.findall(act.description or "")
+        if all(w.lower() in _HONORIFICS for w in titles):
+            g = None  # "Mrs." before the name: counted below, with the mention
+        if g is not None:
+            act.words[g] += 1
+        for s, e in act.mentions:
+            span = doc[s:e]
+            if s > 0 and (hon := word_gender(doc[s - 1].text)) is not None and \
+                    doc[s - 1].lower_.rstrip(".") in _HONORIFICS:
+                act.words[hon] += 1
+            elif len(span) > 1 and (hon := word_gender(span[0].text)) is not None:
+                act.words[hon] += 1  # "Mrs. Clinton" inside the entity
+            elif len(span) >= 1 and span.root.pos_ == "NOUN" and (
+                    head := word_gender(span.root.text)) is not None:
+                act.words[head] += 1  # a nominal: "the congresswoman"
 
 
 def _nominal_match(reg: _Registry, chunk: Span) -> int | None:
@@ -369,6 +477,7 @@ def _link_pronouns(reg: _Registry) -> None:
     # tokens in order: track the most recent person actor (and the most recent subject)
     last_person: int | None = None
     last_subject: tuple[int, int] | None = None  # (actor, sentence index)
+    recent: list[tuple[int, int]] = []  # (person actor, sentence of its last mention), oldest first
     sent_index = {}
     for k, sent in enumerate(doc.sents):
         for t in sent:
@@ -379,17 +488,28 @@ def _link_pronouns(reg: _Registry) -> None:
         if j is not None:
             if reg.actors[j].type == "person":
                 last_person = j
+                if recent and recent[-1][0] == j:
+                    recent[-1] = (j, k)
+                else:
+                    recent = [r for r in recent if r[0] != j] + [(j, k)]
                 if tok.dep_ in {"nsubj", "nsubjpass"} or (tok.head.dep_ in {"nsubj", "nsubjpass"} and reg.token_actor.get(tok.head.i) == j):
                     last_subject = (j, k)
             continue
         if tok.lower_ in PRONOUNS_PERSON and tok.pos_ == "PRON":
+            said = "male" if tok.lower_ in _MALE_PRONOUNS else "female"
             target: int | None = None
             if last_subject is not None and k - last_subject[1] <= 3:
                 target = last_subject[0]
             elif last_person is not None:
                 target = last_person
+            if target is not None and reg.actors[target].word_gender not in (None, said):
+                # the words make the salient person the other gender: the most recent person
+                # mentioned in the last three sentences whom the words do not contradict
+                target = next((j for j, at in reversed(recent) if k - at <= 3
+                               and reg.actors[j].word_gender in (None, said)), None)
             if target is not None:
                 reg.add_mention(target, tok.i, tok.i + 1)
+                reg.actors[target].pronouns[said] += 1
                 if tok.dep_ in {"nsubj", "nsubjpass"}:
                     last_subject = (target, k)
 
@@ -403,6 +523,7 @@ def _export(reg: _Registry) -> list[Actor]:
         if not act.mentions:
             continue
         mentions = sorted(act.mentions)
+        gender, evidence = act.gender()
         out.append(
             Actor(
                 id=f"a{n}",
@@ -410,6 +531,8 @@ def _export(reg: _Registry) -> list[Actor]:
                 type=act.type,
                 description=act.description,
                 mentions=[ReportSpan(start=doc[s].idx, end=doc[e - 1].idx + len(doc[e - 1])) for s, e in mentions],
+                gender=gender,  # type: ignore[arg-type]
+                gender_evidence=evidence,
             )
         )
     return out

@@ -893,8 +893,14 @@ def find_quotes(doc: Doc, actors: list[Actor] | None = None, *,
 
         tagged = load_tagger().tag(doc)
         found = fuse(doc, actors, rules if method == "fused" else [], tagged, **SHIPPED)
+    from unspin.pipeline._attribution.layouts import layout_speakers
+
+    found = layout_speakers(doc.text, actors, found)
     found.sort(key=lambda q: (q.content.start, q.kind, q.content.end))
-    quotes = [q.model_copy(update={"id": f"q{n}"}) for n, q in enumerate(found, start=1)]
+    from unspin.pipeline._attribution.stance import cue_stance
+
+    quotes = [q.model_copy(update={"id": f"q{n}", "cue_stance": cue_stance(
+        doc, (q.cue.start, q.cue.end) if q.cue else None)}) for n, q in enumerate(found, start=1)]
     return nest(quotes), warnings
 
 

@@ -102,7 +102,7 @@ def render_html(report: Report | dict[str, Any]) -> str:
         to = f" to {names.get(q.addressee, q.addressee)}" if q.addressee else ""
         idx = speakers.index(q.speaker) if q.speaker in speakers else -1
         layered.add(q.content.start, q.content.end, f"q q-{q.kind} spk{idx}",
-                    f"{q.kind} quote — {who}{to}{via} ({q.cue_class}; confidence {q.confidence:.2f})",
+                    f"{q.kind} quote — {who}{to}{via} ({q.cue_class}, {q.cue_stance} cue; confidence {q.confidence:.2f})",
                     {"speaker": q.speaker or "none"})
         if q.cue:
             layered.add(q.cue.start, q.cue.end, "cue", f"cue of a quote by {who}")

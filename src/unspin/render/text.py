@@ -38,18 +38,20 @@ def summary(report: Report | dict[str, Any]) -> Group:
         names = {a.id: a.name for a in r.actors}
         quotes = Counter(q.speaker for q in r.quotes if q.speaker)
         t = Table(title="Speakers and actors")
-        for col in ("actor", "type", "mentions", "quotes"):
+        for col in ("actor", "type", "gender", "mentions", "quotes"):
             t.add_column(col)
         for a in sorted(r.actors, key=lambda a: (-quotes.get(a.id, 0), -len(a.mentions)))[:12]:
             t.add_row(a.name + (f" ({a.description})" if a.description else ""), a.type,
-                      str(len(a.mentions)), str(quotes.get(a.id, 0)))
+                      a.gender if a.type == "person" else "", str(len(a.mentions)),
+                      str(quotes.get(a.id, 0)))
         parts.append(t)
         if r.quotes:
             q = Table(title="Quotes")
-            for col in ("kind", "class", "speaker", "via", "content"):
+            for col in ("kind", "class", "stance", "speaker", "via", "content"):
                 q.add_column(col, overflow="fold")
             for quote in r.quotes[:15]:
-                q.add_row(quote.kind, quote.cue_class, names.get(quote.speaker or "", "?"),
+                q.add_row(quote.kind, quote.cue_class, quote.cue_stance,
+                          names.get(quote.speaker or "", "?"),
                           " → ".join(names.get(v, v) for v in quote.via),
                           r.text[quote.content.start:quote.content.end][:140])
             parts.append(q)

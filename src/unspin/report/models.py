@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 class _Model(BaseModel):
@@ -30,6 +30,8 @@ class SourceInfo(_Model):
     site: str | None = None
     published: str | None = None
     path: str | None = None
+    author: str | None = Field(default=None, description="the byline, where the extractor or "
+                               "the record gives one")
 
 
 class RemovedSegment(_Model):
@@ -49,12 +51,27 @@ class Entity(Span):
     text: str
 
 
+#: A person's gender as the article's words give it (never guessed from a first name).
+Gender = Literal["male", "female", "unknown"]
+
+#: What the reporting verb says of the outlet's stance toward the content: neutral (said,
+#: told, added), distancing (claimed, alleged, insisted), endorsing (admitted, revealed,
+#: acknowledged, pointed out), other (any other cue, or none); see
+#: ``unspin.pipeline._attribution.stance``.
+CueStance = Literal["neutral", "distancing", "endorsing", "other"]
+
+
 class Actor(_Model):
     id: str
     name: str
     type: Literal["person", "organisation", "outlet", "group", "place"]
     description: str | None = None
     mentions: list[Span] = Field(default_factory=list)
+    gender: Gender = Field(default="unknown", description="from the article's own words: "
+                           "honorifics, gendered role nouns, pronouns resolved to the actor; "
+                           "unknown without evidence or when it conflicts (people only)")
+    gender_evidence: int = Field(default=0, ge=0, description="how many words of the article "
+                                 "support `gender` (0 when unknown)")
 
 
 #: What an attribution's cue says the source did: said it, believes it (thinks, knows, feels,
@@ -75,6 +92,9 @@ class Quote(_Model):
     cue_class: CueClass = Field(
         default="speech", description="what the cue says the source did (speech, belief, "
         "intention, perception, finding, other); keep to 'speech' for who-said-what")
+    cue_stance: CueStance = Field(
+        default="other", description="the reporting verb's stance toward the content: neutral "
+        "(said, told), distancing (claimed, alleged), endorsing (admitted, revealed), other")
     content: Span
     cue: Span | None = None
     source: Span | None = None

@@ -39,22 +39,13 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_test import free_port, loopback_only, start_server, wait_ready
 
+from unspin.process import child_pids
+
 ROOT = Path(__file__).resolve().parent.parent
 SHORT = ("The harbour council voted on Tuesday to add two evening ferries to the island route. "
          "\"People who work late deserve a way home,\" said councillor Mara Lindqvist.")
 
 
-def _children(pid: int) -> list[int]:
-    kids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                kids.append(int(entry.name))
-    return kids
 
 
 def tree(pid: int) -> list[int]:
@@ -63,7 +54,7 @@ def tree(pid: int) -> list[int]:
     while todo:
         p = todo.pop()
         out.append(p)
-        todo.extend(_children(p))
+        todo.extend(child_pids(p))
     return out
 
 
@@ -81,13 +72,13 @@ def rss_mb(pid: int) -> float:
 
 def worker_pids(server: int) -> list[int]:
     """The analysis workers: the fork server's children (grandchildren of the server)."""
-    for child in _children(server):
+    for child in child_pids(server):
         try:
             cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
         except OSError:
             continue
         if b"forkserver" in cmdline:
-            return _children(child)
+            return child_pids(child)
     return []
 
 

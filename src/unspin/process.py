@@ -11,8 +11,9 @@ import contextlib
 import os
 import signal
 import sys
+from pathlib import Path
 
-__all__ = ["prepare_worker_process"]
+__all__ = ["child_pids", "prepare_worker_process"]
 
 
 def prepare_worker_process(threads: int = 1) -> None:
@@ -26,3 +27,21 @@ def prepare_worker_process(threads: int = 1) -> None:
         torch.set_num_threads(threads)
     with contextlib.suppress(ValueError):  # not the main thread (Ray actors): nothing to do
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The live children of process ``pid``, read from ``/proc`` (Linux; empty elsewhere).
+    For the fault tests and the soak bench, which find a pool's workers this way."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    kids = []
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # the process ended while we looked
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(entry.name))
+    return kids

@@ -22,6 +22,7 @@ from rich.console import Console
 from unspin.batch import BatchConfig, read_table, run_batch
 from unspin.batch.tables import TABLES
 from unspin.options import Options
+from unspin.process import child_pids
 
 _SUBJECTS = ("The council", "A spokesperson", "The union", "Residents", "The minister",
              "Local traders", "The committee", "Engineers")
@@ -90,25 +91,14 @@ def _wait_for_shard(proc: subprocess.Popen[bytes], out: Path, timeout: float = 1
         time.sleep(0.05)
 
 
-def _children(pid: int) -> list[int]:
-    kids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                kids.append(int(entry.name))
-    return kids
 
 
 def _worker_pids(driver: int) -> list[int]:
     """The pool's workers: children of the driver's forkserver process."""
-    for child in _children(driver):
+    for child in child_pids(driver):
         cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
         if b"forkserver" in cmdline:
-            return _children(child)
+            return child_pids(child)
     return []
 
 

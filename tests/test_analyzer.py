@@ -63,6 +63,49 @@ def test_the_shared_encoder_pass_is_timed_apart_from_the_stage_that_asked_first(
     assert all(v >= 0 for v in report.timings.values())
     backbone_only = Analyzer(Options(stages=())).analyze(SAMPLE)
     assert "encoding" not in backbone_only.timings
+    # The report says which model made it, pinned by hashes; without a learned stage, none.
+    assert report.model is not None and report.model.model == "small"
+    assert report.model.encoder == "sentence-transformers/all-MiniLM-L6-v2"
+    assert len(report.model.weights_sha256 or "") == 64
+    assert len(report.model.adapter_sha256 or "") == 64
+    assert backbone_only.model is None
+
+
+def test_the_model_is_an_option_checked_when_the_options_are_built() -> None:
+    from unspin.errors import ConfigError
+
+    assert Options(model="BASE ").model == "base"
+    assert Options().model is None  # resolved when the pipeline is built ($UNSPIN_MODEL)
+    assert Analyzer(model="base").options.model == "base"
+    with pytest.raises(ConfigError, match="choose one of small, base"):
+        Options(model="large")
+
+
+def test_base_stages_without_a_head_or_weights_are_skipped_with_the_command_that_fixes_it(
+        require_models: Any) -> None:
+    """``model="base"`` never falls back to small's heads (one encoder pass): a stage whose
+    base head is not shipped, or the base weights when they are not installed, shows as a
+    W020 warning naming the command; quotes fall back to their rules (W302)."""
+    from unspin.encoder import base_weights_path
+    from unspin.errors import ModelError
+
+    try:
+        base_weights_path()
+    except ModelError:
+        installed = False
+    else:
+        installed = True
+    report = Analyzer(model="base").analyze(SAMPLE)
+    warned = " ".join(w.message for w in report.warnings)
+    if not installed:
+        assert "make base-model" in warned
+        assert report.model is None and not report.techniques
+    for stage in ("narratives", "roles", "attribution"):
+        from unspin.encoder import spec
+
+        if not (spec("base").artifact(stage) / "meta.json").is_file():
+            assert f"unspin train {stage} --model base" in warned
+    assert report.quotes  # the rules still attribute the sample's quotes
 
 
 def test_the_seed_loses_exactly_its_three_promo_segments(foundation: Analyzer, seed_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -136,9 +137,12 @@ def test_a_broken_adapter_file_is_a_model_error_that_says_how_to_rebuild_it(
         enc.base_model()
     except ModelError as exc:  # pragma: no cover - the model extra is absent
         require_models(exc)
-    (tmp_path / "meta.json").write_text("{}", encoding="utf-8")
-    (tmp_path / "adapter.safetensors").write_bytes(b"not a safetensors file")
-    monkeypatch.setattr(enc, "ADAPTER_DIR", tmp_path)
+    (tmp_path / "encoder").mkdir()
+    (tmp_path / "encoder" / "meta.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "encoder" / "adapter.safetensors").write_bytes(b"not a safetensors file")
+    table = enc._spec_table()
+    table["small"] = replace(table["small"], models_dir=tmp_path)
+    monkeypatch.setattr(enc, "_spec_table", lambda: table)
     monkeypatch.setattr(enc, "_cache", {})
     with pytest.raises(ModelError, match="unspin train encoder"):
         enc.load_encoder("fp32")
@@ -157,6 +161,38 @@ def test_small_is_the_default_and_base_is_mpnet_with_twice_the_width(
     assert base.width == 1536 and not base.token_types
     monkeypatch.setenv(MODEL_ENV, "base")
     assert spec().key == "base"
+
+
+def test_each_model_reads_its_own_heads_and_artifacts_name_the_encoder_they_were_trained_on(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from unspin.encoder import MODEL_ENV, model_of, spec, using
+
+    monkeypatch.delenv(MODEL_ENV, raising=False)
+    assert spec("small").artifact("roles").parts[-2:] == ("models", "roles")
+    assert spec("base").artifact("roles").parts[-3:] == ("models", "base", "roles")
+    assert model_of("sentence-transformers/all-mpnet-base-v2+lora:0123") == "base"
+    assert model_of("sentence-transformers/all-MiniLM-L6-v2") == "small"
+    assert model_of("something else") is None and model_of(None) is None
+    with using("base") as key:
+        assert key == "base" and spec().key == "base"
+        assert spec("small").key == "small"  # a named model still wins
+    assert spec().key == "small"  # the default is back after the block
+
+
+def test_a_document_encoded_by_one_encoder_is_not_read_by_a_stage_of_the_other() -> None:
+    import spacy
+
+    from unspin.encoder import Encoding
+    from unspin.errors import ModelError
+    from unspin.pipeline import register_extensions
+    from unspin.pipeline.encoding import document_encoding
+
+    register_extensions()
+    doc = spacy.blank("en")("One sentence.")
+    doc._.encoding = Encoding(((0, 13),), (), "small")
+    assert document_encoding(doc, "small") is doc._.encoding
+    with pytest.raises(ModelError, match="encoded by the small encoder"):
+        document_encoding(doc, "base")
 
 
 def test_an_unknown_model_is_a_config_error() -> None:

@@ -29,12 +29,17 @@ __all__ = ["Analyzer", "analyze"]
 
 
 class Analyzer:
-    """Analyses articles with one set of options; the pipeline is built on first use."""
+    """Analyses articles with one set of options; the pipeline is built on first use.
 
-    def __init__(self, options: Options = DEFAULT_OPTIONS, pipeline: Pipeline | None = None) -> None:
-        self.options = options
+    ``model`` (``"small"`` or ``"base"``) overrides ``options.model``: the encoder every
+    learned stage reads."""
+
+    def __init__(self, options: Options = DEFAULT_OPTIONS, pipeline: Pipeline | None = None,
+                 *, model: str | None = None) -> None:
+        self.options = options if model is None else options.with_(model=model)
         self._pipeline = pipeline
         self._lock = threading.Lock()
+        self._model: dict[str, str | None] | None = None
 
     @property
     def pipeline(self) -> Pipeline:
@@ -118,9 +123,26 @@ class Analyzer:
         timings["backbone"] = backbone_ms
         t = time.perf_counter()
         report = build_report(article, doc, language=language.code, warnings=warnings,
-                              timings=timings)
+                              timings=timings, model=self._model_info(doc))
         report.timings["report"] = round((time.perf_counter() - t) * 1000, 3)
         return report
+
+    def _model_info(self, doc: object) -> dict[str, str | None] | None:
+        """What the report records of the model: the encoder its stages read, when one did."""
+        if getattr(getattr(doc, "_", None), "encoding", None) is None:
+            return None  # no learned stage read the encoder (rules only, or none ran)
+        if self._model is None:
+            from unspin.encoder import model_info
+
+            self._model = model_info(self.pipeline.model)
+        return self._model
+
+    @property
+    def model(self) -> str:
+        """The encoder the learned stages read: ``small`` or ``base`` (see Options.model)."""
+        from unspin.encoder import spec
+
+        return spec(self.options.model).key
 
     def analyze_many(self, articles: Iterable[Article | UnspinError]
                      ) -> Iterator[Report | UnspinError]:
@@ -141,11 +163,14 @@ _default_lock = threading.Lock()
 
 
 def analyze(content: str, options: Options = DEFAULT_OPTIONS, *, id: str | None = None,
-            url: str | None = None) -> Report:
+            url: str | None = None, model: str | None = None) -> Report:
     """``unspin.analyze("…text or html…")``: the Report of one article.
 
+    ``model`` (``"small"`` or ``"base"``) chooses the encoder, as ``Options(model=…)`` does.
     The models are loaded on the first call and reused by later calls with the same options.
     """
+    if model is not None:
+        options = options.with_(model=model)
     with _default_lock:
         analyzer = _default.get(options)
         if analyzer is None:

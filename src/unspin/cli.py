@@ -18,7 +18,7 @@ from rich.console import Console
 
 from unspin import __version__
 from unspin.errors import ConfigError, UnspinError
-from unspin.options import ALL_STAGES, MB, Options, parse_stages
+from unspin.options import ALL_STAGES, MB, MODEL_HELP, Options, parse_stages
 
 if TYPE_CHECKING:
     from unspin.analyzer import Analyzer
@@ -61,10 +61,10 @@ def _root(
 
 
 def _options(kind: Kind, allow_private: bool, max_mb: float, no_clean: bool,
-             stages: str | None) -> Options:
+             stages: str | None, model: str | None = None) -> Options:
     chosen = parse_stages(stages)
     return Options(kind=kind.value, allow_private=allow_private,
-                   max_bytes=int(max_mb * MB), clean=not no_clean, stages=chosen)
+                   max_bytes=int(max_mb * MB), clean=not no_clean, stages=chosen, model=model)
 
 
 @app.command()
@@ -81,11 +81,12 @@ def analyze(
     no_clean: Annotated[bool, typer.Option("--no-clean", help="Keep promos and boilerplate.")] = False,
     stages: Annotated[str | None, typer.Option(
         help=f"Comma-separated stages to run (default all: {','.join(ALL_STAGES)}).")] = None,
+    model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
 ) -> None:
     """Analyse articles: clean text, quotes and speakers, techniques, narratives — as a report."""
     from unspin.ingest import read_source
 
-    options = _options(kind, allow_private, max_mb, no_clean, stages)
+    options = _options(kind, allow_private, max_mb, no_clean, stages, model)
     analyzer: Analyzer | None = None  # built at the first article: a bad input answers at once
     reports: list[Report] = []
     failures: list[UnspinError] = []
@@ -210,14 +211,19 @@ def eval_(
     task: Annotated[str, typer.Argument(help="extraction, quotes, techniques, narratives or roles")],
     data: Annotated[Path, typer.Option(help="The task's corpus folder (see ../shared/data/README.md).")],
     split: Annotated[str | None, typer.Option(help="Split to score, where the corpus has them (quotes: dev, train, or tune, the part of train the tagger's training holds out).")] = None,
+    model: Annotated[str | None, typer.Option(
+        help="Score the models trained on this encoder: small or base (default "
+        "$UNSPIN_MODEL, else small).")] = None,
 ) -> None:
     """Score a stage on its public benchmark, beside a baseline run in the same call."""
+    from unspin.encoder import using
     from unspin.eval import TASKS
 
     if not data.is_dir():
         raise ConfigError(f"no such data folder: {data}")
     module = _task_module("eval", task, TASKS)
-    module.run(data, split=split, console=_report_console())  # type: ignore[attr-defined]
+    with using(model):
+        module.run(data, split=split, console=_report_console())  # type: ignore[attr-defined]
 
 
 def _report_console() -> Console:
@@ -237,8 +243,10 @@ def train(
         "--corrections", help="A corrected `unspin export` (Label Studio JSON or Prodigy JSONL) "
         "to train on as well (techniques, attribution); repeatable.")] = None,
     model: Annotated[str | None, typer.Option(
-        help="Which base encoder `train encoder` fine-tunes: small (MiniLM-L6, the one the "
-        "stages read today) or base (all-mpnet-base-v2; `make base-model` installs it).")] = None,
+        help="Which encoder to train on: small (MiniLM-L6) or base (all-mpnet-base-v2; "
+        "`make base-model` installs it). `train encoder` fine-tunes it; every other task "
+        "trains its head on it (fine-tuned encoder first) into that encoder's model folder. "
+        "Default $UNSPIN_MODEL, else small.")] = None,
 ) -> None:
     """Train a model-backed stage and write its artifact with provenance."""
     from unspin.train import CORRECTABLE, TASKS
@@ -247,9 +255,6 @@ def train(
         raise ConfigError(f"no such data folder: {data}")
     extra: dict[str, object] = {}
     if model is not None:
-        if task != "encoder":
-            raise ConfigError(f"`unspin train {task}` takes no --model; only encoder does "
-                              "(the heads are trained on the encoder the stages read)")
         from unspin.encoder import spec
 
         extra["model"] = spec(model).key
@@ -267,7 +272,7 @@ def train(
     if task == "techniques":  # its artifact records its dev figures, scored by the eval
         from unspin.eval.techniques import record_dev
 
-        record_dev(data, path, console)
+        record_dev(data, path, console, model=extra.get("model"))  # type: ignore[arg-type]
     typer.echo(f"artifact written to {path}")
 
 

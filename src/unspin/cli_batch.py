@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from unspin.errors import ConfigError
-from unspin.options import ALL_STAGES, MB, Options, parse_stages
+from unspin.options import ALL_STAGES, MB, MODEL_HELP, Options, parse_stages
 
 __all__ = ["batch", "corpus"]
 
@@ -53,6 +53,8 @@ def batch(
     aliases: Annotated[Path | None, typer.Option(
         help="CSV alias,canonical[,wikidata_id]: speaker names that override the automatic "
              "merge in OUT/derived/speakers.parquet.")] = None,
+    model: Annotated[str | None, typer.Option(help=MODEL_HELP + " A run resumes only with "
+                                              "the model it started with.")] = None,
 ) -> None:
     """Analyse many articles into Parquet tables; rerun to resume, --force to start over.
 
@@ -63,7 +65,7 @@ def batch(
 
     chosen = parse_stages(stages)
     options = Options(stages=chosen, max_bytes=int(max_mb * MB), clean=not no_clean,
-                      allow_private=allow_private)
+                      allow_private=allow_private, model=model)
     err = Console(stderr=True)
     cfg = BatchConfig(
         inputs=tuple(inputs), out=out, options=options, engine=engine.value,

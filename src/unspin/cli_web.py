@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from unspin.errors import ConfigError
-from unspin.options import ALL_STAGES, MB, Options, parse_stages
+from unspin.options import ALL_STAGES, MB, MODEL_HELP, Options, parse_stages
 
 __all__ = ["is_loopback_host", "serve"]
 
@@ -44,6 +44,7 @@ def serve(
              "0 analyses in the server process, one request at a time.")] = 1,
     log_level: Annotated[str, typer.Option(
         help="uvicorn log level: critical, error, warning, info, debug.")] = "info",
+    model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
 ) -> None:
     """Serve the web page and the JSON API (POST /api/analyze; spec at /openapi.json)."""
     try:
@@ -53,7 +54,8 @@ def serve(
     except ModuleNotFoundError as exc:
         raise ConfigError(f"`unspin serve` needs {exc.name!r}: pip install 'unspin[web]'") from exc
     chosen = parse_stages(stages)
-    options = Options(stages=chosen, allow_private=allow_private, max_bytes=int(max_mb * MB))
+    options = Options(stages=chosen, allow_private=allow_private, max_bytes=int(max_mb * MB),
+                      model=model)
     loopback = is_loopback_host(host)
     if not loopback:
         typer.secho(f"warning: serving on {host}, reachable from other machines; the app has no "

@@ -14,6 +14,7 @@ that built it. ``UNSPIN_ENCODER_PRECISION`` (``auto``, ``fp32``, ``bf16``) overr
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import hashlib
 import importlib.util
@@ -21,7 +22,7 @@ import json
 import math
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,33 +68,61 @@ class EncoderSpec:
     token_layers: tuple[int, ...]
     lora_targets: tuple[str, ...]
     token_types: bool  # whether the model takes ``token_type_ids``
-    adapter_dir: Path
+    models_dir: Path  # this encoder's artifacts, one folder per stage (see :meth:`artifact`)
 
     @property
     def width(self) -> int:
         """Width of the concatenated token-layer states."""
         return self.dim * len(self.token_layers)
 
+    @property
+    def adapter_dir(self) -> Path:
+        """The fine-tuned LoRA adapters and token head (``unspin train encoder``)."""
+        return self.artifact("encoder")
+
+    def artifact(self, stage: str) -> Path:
+        """The folder of ``stage``'s model trained on this encoder: ``unspin/models/STAGE``
+        for small (where they have always been), ``unspin/models/base/STAGE`` for base.
+        A head is only ever read on the encoder it was trained on."""
+        return self.models_dir / stage
+
 
 def _spec_table() -> dict[str, EncoderSpec]:
     models = Path(__file__).resolve().parent / "models"
     return {
         "small": EncoderSpec("small", ENCODER_NAME, 384, 6, (4, 5), LORA_TARGETS, True,
-                             ADAPTER_DIR),
+                             models),
         "base": EncoderSpec("base", BASE_NAME, 768, 12, (8, 10), MPNET_LORA_TARGETS, False,
-                            models / "encoder-base"),
+                            models / "base"),
     }
 
 
+_default_model: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "unspin_default_model", default=None)
+
+
 def spec(model: str | None = None) -> EncoderSpec:
-    """The :class:`EncoderSpec` of ``model`` (``small`` or ``base``; default
-    ``$UNSPIN_MODEL``, else ``small``)."""
-    choice = (model or os.environ.get(MODEL_ENV) or "small").strip().lower()
+    """The :class:`EncoderSpec` of ``model`` (``small`` or ``base``; default the model of
+    the enclosing :func:`using`, else ``$UNSPIN_MODEL``, else ``small``)."""
+    choice = (model or _default_model.get() or os.environ.get(MODEL_ENV) or "small").strip().lower()
     table = _spec_table()
     if choice not in table:
         raise ConfigError(f"unknown model {choice!r}; choose one of {', '.join(table)} "
                           f"(--model or ${MODEL_ENV})")
     return table[choice]
+
+
+@contextlib.contextmanager
+def using(model: str | None) -> Iterator[str]:
+    """Within the block, ``model`` (small or base) is the default encoder of every function
+    here (of this thread or task only): how a trainer or evaluator runs all its helpers on
+    one encoder without passing it through each. Yields the model's key."""
+    key = spec(model).key
+    token = _default_model.set(key)
+    try:
+        yield key
+    finally:
+        _default_model.reset(token)
 
 
 def _cache_root() -> Path:
@@ -223,7 +252,7 @@ def resolve_precision(precision: str | None = None) -> str:
 
 
 #: Where the small encoder's fine-tuned adapters live (``unspin train encoder`` writes
-#: them; the base encoder's go to ``models/encoder-base``).
+#: them; the base encoder's go to ``models/base/encoder``).
 ADAPTER_DIR = Path(__file__).resolve().parent / "models" / "encoder"
 #: The linear layers of every BERT layer that carry LoRA adapters (module-name suffixes).
 LORA_TARGETS: tuple[str, ...] = (
@@ -341,14 +370,71 @@ def encoder_id(adapters: bool = True, *, model: str | None = None) -> str:
     return sp.name
 
 
-def require_encoder(trained_on: object, stage: str, folder: Path) -> None:
-    """Refuse heads trained on another encoder than the one installed (their features would
-    mean something else): a :class:`ModelError` that names the command to retrain them."""
-    current = encoder_id()
+def model_of(trained_on: object) -> str | None:
+    """The :class:`EncoderSpec` key (small or base) of an encoder id as :func:`encoder_id`
+    writes it into every artifact (None when it names neither)."""
+    if not isinstance(trained_on, str):
+        return None
+    for key, sp in _spec_table().items():
+        if trained_on == sp.name or trained_on.startswith(f"{sp.name}+"):
+            return key
+    return None
+
+
+def require_encoder(trained_on: object, stage: str, folder: Path, *,
+                    model: str | None = None) -> None:
+    """Refuse heads trained on another encoder than ``model``'s (their features would mean
+    something else): a :class:`ModelError` that names the command to retrain them."""
+    sp = spec(model)
+    current = encoder_id(model=sp.key)
     if trained_on != current:
         raise ModelError(f"the {stage} model at {folder} was trained on the encoder "
-                         f"{trained_on!r}, not on the one installed ({current!r}); retrain it: "
-                         f"unspin train {stage} --data DIR", path=str(folder))
+                         f"{trained_on!r}, not on the {sp.key} encoder ({current!r}); retrain "
+                         f"it: unspin train {stage} --model {sp.key} --data DIR",
+                         path=str(folder))
+
+
+def require_artifact(stage: str, files: Sequence[str], *, model: str | None = None,
+                     data: str = "DIR") -> Path:
+    """``stage``'s folder for ``model`` (:meth:`EncoderSpec.artifact`), or a
+    :class:`ModelError` naming the command that trains it when one of ``files`` is missing
+    (how a stage without a head on the chosen encoder is skipped, with the reason)."""
+    sp = spec(model)
+    folder = sp.artifact(stage)
+    if not all((folder / f).is_file() for f in files):
+        raise ModelError(f"no {stage} model trained on the {sp.key} encoder at {folder}; "
+                         f"train it: unspin train {stage} --model {sp.key} --data {data}",
+                         path=str(folder))
+    return folder
+
+
+@functools.cache
+def _file_sha256(path: str, size: int, mtime: float) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def model_info(model: str | None = None) -> dict[str, str | None]:
+    """What a report and a batch manifest record of the model that made them: ``model``
+    (small or base), the base encoder's ``name`` and the sha256 of its weights, and the
+    sha256 of the adapters merged into it (None when none are shipped)."""
+    sp = spec(model)
+    if sp.key == "base":
+        weights_sha: str | None = BASE_WEIGHTS_SHA256
+    else:
+        w = encoder_path(sp.key) / "model.safetensors"
+        st = w.stat()
+        weights_sha = _file_sha256(str(w), st.st_size, st.st_mtime)
+    adapter = sp.adapter_dir / "adapter.safetensors"
+    adapter_sha = None
+    if adapter.is_file():
+        st = adapter.stat()
+        adapter_sha = _file_sha256(str(adapter), st.st_size, st.st_mtime)
+    return {"model": sp.key, "encoder": sp.name, "weights_sha256": weights_sha,
+            "adapter_sha256": adapter_sha}
 
 
 def load_encoder(precision: str | None = None, *, adapters: bool = True,
@@ -494,15 +580,16 @@ def encode_texts(texts: Sequence[str], *, batch_size: int = 32,
 
 
 def embed(texts: Sequence[str], *, batch_size: int = 32, precision: str | None = None,
-          adapters: bool = True) -> npt.NDArray[np.float32]:
-    """Sentence embeddings of ``texts``, shape ``(len(texts), 384)``: the ``embedding`` of
+          adapters: bool = True, model: str | None = None) -> npt.NDArray[np.float32]:
+    """Sentence embeddings of ``texts``, shape ``(len(texts), dim)``: the ``embedding`` of
     :func:`encode_texts` (the same pass, for label wordings and other loose texts)."""
     import numpy as np
 
     if not texts:
-        return np.zeros((0, spec().dim), dtype=np.float32)
+        return np.zeros((0, spec(model).dim), dtype=np.float32)
     return np.stack([t.embedding for t in encode_texts(texts, batch_size=batch_size,
-                                                       precision=precision, adapters=adapters)])
+                                                       precision=precision, adapters=adapters,
+                                                       model=model)])
 
 
 @dataclass(frozen=True)
@@ -514,14 +601,15 @@ class Encoding:
 
     spans: tuple[tuple[int, int], ...]
     sentences: tuple[TextStates, ...]
+    model: str = "small"  # the :class:`EncoderSpec` key of the encoder that made it
 
     @property
     def embeddings(self) -> npt.NDArray[np.float32]:
-        """Sentence embeddings, ``(len(spans), 384)``."""
+        """Sentence embeddings, ``(len(spans), dim)``."""
         import numpy as np
 
         if not self.sentences:
-            return np.zeros((0, spec().dim), dtype=np.float32)
+            return np.zeros((0, spec(self.model).dim), dtype=np.float32)
         return np.stack([s.embedding for s in self.sentences])
 
     def mention(self, start: int, end: int) -> npt.NDArray[np.float32]:
@@ -539,15 +627,18 @@ class Encoding:
                 norm = float(np.linalg.norm(v))
                 out: npt.NDArray[np.float32] = (v / norm if norm > 1e-12 else v).astype(np.float32)
                 return out
-        dim = self.sentences[0].last.shape[1] if self.sentences else spec().dim
+        dim = self.sentences[0].last.shape[1] if self.sentences else spec(self.model).dim
         return np.zeros(dim, dtype=np.float32)
 
 
 def encode_document(text: str, spans: Sequence[tuple[int, int]], *,
-                    precision: str | None = None, adapters: bool = True) -> Encoding:
+                    precision: str | None = None, adapters: bool = True,
+                    model: str | None = None) -> Encoding:
     """:class:`Encoding` of ``text`` cut at ``spans`` (one batched pass over its sentences)."""
-    states = encode_texts([text[a:b] for a, b in spans], precision=precision, adapters=adapters)
-    return Encoding(tuple((int(a), int(b)) for a, b in spans), tuple(states))
+    key = spec(model).key
+    states = encode_texts([text[a:b] for a, b in spans], precision=precision, adapters=adapters,
+                          model=key)
+    return Encoding(tuple((int(a), int(b)) for a, b in spans), tuple(states), key)
 
 
 def single_blas_thread() -> contextlib.AbstractContextManager[object]:

@@ -14,6 +14,10 @@ InputKind = Literal["auto", "text", "html", "url", "jsonl"]
 ALL_STAGES: tuple[str, ...] = ("actors", "quotes", "techniques", "narratives", "roles", "voice")
 
 MB = 1024 * 1024
+#: ``--model``'s help, the same on analyze, batch and serve.
+MODEL_HELP = ("Encoder every learned stage reads: small (MiniLM-L6, the default) or base "
+              "(all-mpnet-base-v2: more accurate techniques, ~5x slower; `make base-model` "
+              "installs it). Default $UNSPIN_MODEL, else small.")
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,9 @@ class Options:
     """Settings for one analysis run.
 
     ``max_bytes`` caps any single input (file, page, record, fetched body);
-    ``fetch_timeout`` is in seconds for the whole fetch of one URL.
+    ``fetch_timeout`` is in seconds for the whole fetch of one URL; ``model`` is the encoder
+    every learned stage reads, ``small`` or ``base`` (None: ``$UNSPIN_MODEL``, else small;
+    see :func:`unspin.encoder.spec`).
     """
 
     kind: InputKind = "auto"
@@ -31,8 +37,13 @@ class Options:
     fetch_timeout: float = 20.0
     max_redirects: int = 5
     clean: bool = True
+    model: str | None = None
 
     def __post_init__(self) -> None:
+        if self.model is not None:
+            from unspin.encoder import spec
+
+            object.__setattr__(self, "model", spec(self.model).key)  # checked, normalised
         unknown = [s for s in self.stages if s not in ALL_STAGES]
         if unknown:
             raise ConfigError(

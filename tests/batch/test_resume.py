@@ -74,6 +74,22 @@ def test_a_rerun_with_other_options_is_refused(inputs: dict[str, Any], plumbing:
         _run(out, inputs["jsonl"], options=plumbing.with_(clean=False))
 
 
+def test_a_run_resumed_with_another_model_is_refused_naming_the_one_it_started_with(
+        inputs: dict[str, Any], plumbing: Options, tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "out"
+    _run(out, inputs["jsonl"], options=plumbing)  # the default model: small
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"]["model"] == "small"
+    assert manifest["models"]["encoder"]["model"] == "small"
+    with pytest.raises(ConfigError, match=r"started with the small model.*--model small") as exc:
+        _run(out, inputs["jsonl"], options=plumbing.with_(model="base"))
+    assert exc.value.exit_code == 2
+    again = _run(out, inputs["jsonl"], options=plumbing.with_(model="small"))  # named: same
+    assert again.processed == 0
+
+
 def test_a_shard_left_half_written_by_a_killed_run_is_discarded(
         inputs: dict[str, Any], plumbing: Options, tmp_path: Path) -> None:
     out = tmp_path / "out"

@@ -169,6 +169,9 @@ class ShardStore:
     def start_manifest(self, options: Options, inputs: list[dict[str, Any]],
                        run: dict[str, Any]) -> dict[str, Any]:
         """Create the manifest, or check an earlier one matches and add this run to it."""
+        from unspin.encoder import spec
+
+        options = options.with_(model=spec(options.model).key)  # the default, named
         opts = _options_dict(options)
         manifest = self.read_manifest()
         if manifest is None:
@@ -184,7 +187,14 @@ class ShardStore:
                 "runs": [],
             }
         else:
-            if manifest.get("options") != opts:
+            before = {"model": "small", **(manifest.get("options") or {})}
+            if before["model"] != opts["model"]:
+                raise ConfigError(
+                    f"{self.out} was started with the {before['model']} model, and this run "
+                    f"asks for {opts['model']}: one batch's reports come from one model; rerun "
+                    f"with --model {before['model']}, or pass --force to start over",
+                    path=str(self.out))
+            if before != opts:
                 raise ConfigError(
                     f"{self.out} was written with other options ({manifest.get('options')}); "
                     "rerun with the same options, or pass --force to start over")
@@ -213,29 +223,42 @@ def _options_dict(options: Options) -> dict[str, Any]:
     return d
 
 
+#: The artifact folder each stage reads (where it differs from the stage's name).
+_ARTIFACTS = {"quotes": "attribution"}
+
+
 def models_info(options: Options) -> dict[str, Any]:
-    """The backbone package and each requested stage's artifact provenance (its meta.json),
-    read from disk without loading any model."""
+    """The backbone package, the encoder (:func:`unspin.encoder.model_info`: small or base,
+    with its hashes) and each requested stage's artifact provenance (its meta.json), read
+    from disk without loading any model."""
     import importlib.metadata
 
     from unspin.backbone import MODEL_PACKAGE
+    from unspin.encoder import model_info, spec
+    from unspin.errors import UnspinError
 
     try:
         backbone_version = importlib.metadata.version(MODEL_PACKAGE)
     except importlib.metadata.PackageNotFoundError:
         backbone_version = None
+    sp = spec(options.model)
+    try:
+        encoder: dict[str, Any] = dict(model_info(sp.key))
+    except UnspinError:  # the encoder is not installed: the learned stages are skipped
+        encoder = {"model": sp.key, "encoder": sp.name}
     info: dict[str, Any] = {"backbone": {"package": MODEL_PACKAGE, "version": backbone_version},
-                            "stages": {}}
-    root = Path(__file__).resolve().parent.parent / "models"
+                            "encoder": encoder, "stages": {}}
+    package = Path(__file__).resolve().parent.parent
     for stage in options.stages:
-        meta = root / stage / "meta.json"
+        folder = sp.artifact(_ARTIFACTS.get(stage, stage))
+        meta = folder / "meta.json"
         entry: dict[str, Any] = {"artifact": None}
         if meta.is_file():
             try:
                 data = json.loads(meta.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 data = {}
-            entry = {"artifact": f"unspin/models/{stage}",
+            entry = {"artifact": folder.relative_to(package.parent).as_posix(),
                      **{k: data[k] for k in ("name", "version", "data_hash", "commit", "command")
                         if k in data}}
         info["stages"][stage] = entry

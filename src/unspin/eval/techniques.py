@@ -58,8 +58,10 @@ def _top(probs: np.ndarray, labels: Sequence[str], k: int) -> list[str]:
 
 
 def evaluate(data: Path, articles: list[Article], console: Console,
-             model_dir: Path | None = None, precision: str = "auto") -> dict[str, float]:
-    """Score the model (shipped, or the one in ``model_dir``) on ``articles``; print tables.
+             model_dir: Path | None = None, precision: str = "auto",
+             model: str | None = None) -> dict[str, float]:
+    """Score the model (shipped for ``model``'s encoder, or the one in ``model_dir``, read
+    on the encoder it was trained on) on ``articles``; print tables.
 
     The encoder runs at ``precision`` (default ``auto``: what ``unspin analyze`` uses on this
     machine; ``$UNSPIN_ENCODER_PRECISION`` overrides it, see :mod:`unspin.encoder`)."""
@@ -68,17 +70,17 @@ def evaluate(data: Path, articles: list[Article], console: Console,
     from unspin.encoder import resolve_precision
     from unspin.pipeline._techniques.features import feature_cache
     from unspin.pipeline._techniques.model import (
-        ARTIFACT,
         LABELS,
         MiniLMTechniquePredictor,
         document_span_rows,
     )
 
     t0 = time.perf_counter()
-    model = MiniLMTechniquePredictor.load(model_dir or ARTIFACT)
+    predictor = MiniLMTechniquePredictor.load(model_dir, model=model)
     sents = [a.sentences() for a in articles]
     resolved = resolve_precision(None if precision == "auto" else precision)
-    cache = feature_cache([[s.text for s in ss] for ss in sents], precision=resolved)
+    cache = feature_cache([[s.text for s in ss] for ss in sents], precision=resolved,
+                          model=predictor.model)
     t_enc = time.perf_counter() - t0
     pairs: list[tuple[Spans, Spans]] = []
     gold_groups: list[list[str]] = []
@@ -97,14 +99,14 @@ def evaluate(data: Path, articles: list[Article], console: Console,
             missed = _uncovered(text, offs)
             miss_chars += missed
             miss_sents += missed > 0
-        found = model.predict_encoded(texts, enc32)
+        found = predictor.predict_encoded(texts, enc32)
         pred = [(s.start + f.start, s.start + f.end) for s, fs in zip(ss, found, strict=True)
                 for f in fs]
         pairs.append((pred, [(g.start, g.end) for g in art.spans]))
         groups = tc_groups(art)
-        probs = model.classify(document_span_rows(texts, starts, enc32,
+        probs = predictor.classify(document_span_rows(texts, starts, enc32,
                                                   [(s, e) for s, e, _ in groups],
-                                                  model.span_head))
+                                                  predictor.span_head))
         for (s, e, g), p in zip(groups, probs, strict=True):
             gold_groups.append(g)
             pred_groups.append(_top(p, LABELS, len(g)))
@@ -135,8 +137,8 @@ def evaluate(data: Path, articles: list[Article], console: Console,
                         f"encoder in {resolved})")
     for col in ("task", "system", "P", "R", "F1", "SemEval-2020 best (test)"):
         table.add_column(col, justify="right" if col in ("P", "R", "F1") else "left")
-    table.add_row("SI", model.name, f"{si_p:.4f}", f"{si_r:.4f}", f"{si_f:.4f}", "0.5155 (Hitachi)")
-    table.add_row("TC", model.name, "", "", f"{tc_f:.4f}", "0.6207 (ApplicaAI)")
+    table.add_row("SI", predictor.name, f"{si_p:.4f}", f"{si_r:.4f}", f"{si_f:.4f}", "0.5155 (Hitachi)")
+    table.add_row("TC", predictor.name, "", "", f"{tc_f:.4f}", "0.6207 (ApplicaAI)")
     table.add_row("TC", "baseline: all Loaded_Language", "", "", f"{ll_f:.4f}", "")
     table.add_row("TC", "baseline: length-only logistic regression", "", "", f"{len_f:.4f}", "")
     console.print(table)
@@ -162,14 +164,15 @@ def evaluate(data: Path, articles: list[Article], console: Console,
     return {k: round(v, 4) for k, v in figures.items()}
 
 
-def record_dev(data: Path, model_dir: Path, console: Console) -> dict[str, float]:
+def record_dev(data: Path, model_dir: Path, console: Console,
+               model: str | None = None) -> dict[str, float]:
     """Score a freshly trained artifact on the held-out dev split and add the figures to
     its ``meta.json`` (``metrics.dev``); what ``unspin train techniques`` runs after training."""
     import json
 
     console.print("scoring the held-out dev split")
     figures = evaluate(data, read_articles(data, "dev"), console, model_dir=model_dir,
-                       precision="fp32")
+                       precision="fp32", model=model)
     meta_path = model_dir / "meta.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta.setdefault("metrics", {})["dev"] = figures

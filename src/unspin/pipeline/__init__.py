@@ -56,6 +56,7 @@ class Pipeline:
     nlp: Language
     stages: list[str]
     skipped: dict[str, str] = field(default_factory=dict)
+    model: str = "small"  # the encoder its learned stages read (see unspin.encoder.spec)
 
 
 def _import_stage(stage: str) -> None:
@@ -80,10 +81,12 @@ def check_order(nlp: Language) -> None:
 def build_pipeline(options: Options, backbone: Language | None = None) -> Pipeline:
     """The backbone plus the stages named in ``options.stages``, in ``ALL_STAGES`` order."""
     from unspin.backbone import load_fresh
+    from unspin.encoder import spec
 
     register_extensions()
+    model = spec(options.model).key  # one encoder for every learned stage
     nlp = backbone if backbone is not None else load_fresh()
-    pipe = Pipeline(nlp=nlp, stages=[])
+    pipe = Pipeline(nlp=nlp, stages=[], model=model)
     available = set(BACKBONE_ASSIGNS)
     absent: list[str] = []
     for stage in ALL_STAGES:
@@ -103,8 +106,9 @@ def build_pipeline(options: Options, backbone: Language | None = None) -> Pipeli
             # What it needs would have come from a stage that could not run here.
             pipe.skipped[stage] = f"needs {', '.join(missing)}, from a stage that is not available"
             continue
+        config = {"encoder": model} if "encoder" in (meta.default_config or {}) else {}
         try:
-            nlp.add_pipe(factory_name(stage), config={})
+            nlp.add_pipe(factory_name(stage), config=config)
         except ModelError as exc:
             pipe.skipped[stage] = str(exc)
             continue

@@ -61,11 +61,16 @@ def document_sentences(doc: Doc) -> list[tuple[int, int]]:
     return sentence_spans(doc.text, [(s.start_char, s.end_char) for s in doc.sents])
 
 
-def document_encoding(doc: Doc) -> Encoding:
-    """``doc._.encoding``, computed on first use (see the module doc)."""
+def document_encoding(doc: Doc, model: str | None = None) -> Encoding:
+    """``doc._.encoding`` by ``model``'s encoder (small or base, see
+    :func:`unspin.encoder.spec`), computed on first use (see the module doc). Every stage of
+    one pipeline reads the same encoder: a Doc encoded by another is a :class:`ModelError`."""
+    from unspin.encoder import spec
+    from unspin.errors import ModelError
     from unspin.pipeline import register_extensions
 
     register_extensions()
+    key = spec(model).key
     enc: Encoding | None = doc._.encoding
     if enc is None:
         import time
@@ -73,8 +78,12 @@ def document_encoding(doc: Doc) -> Encoding:
         from unspin.encoder import encode_document
 
         t = time.perf_counter()
-        enc = encode_document(doc.text, document_sentences(doc))
+        enc = encode_document(doc.text, document_sentences(doc), model=key)
         doc._.encoding = enc
         # The Analyzer reports the pass as its own timing, not as the stage that asked first.
         doc._.encoding_ms = (time.perf_counter() - t) * 1000
+    elif enc.model != key:
+        raise ModelError(f"this document was encoded by the {enc.model} encoder, and a stage "
+                         f"built for the {key} encoder read it; build every stage with one "
+                         "model (Options(model=...))")
     return enc

@@ -145,14 +145,14 @@ def _z(v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 def gate_features(emb: Array) -> npt.NDArray[np.float64]:
     """The gate's input: the unit mean of the opening sentences' embeddings."""
     if len(emb) == 0:
-        return np.zeros(384)
+        return np.zeros(emb.shape[1] if emb.ndim == 2 else 384)
     return _unit(emb[:GATE_SENTENCES].mean(axis=0))
 
 
 def doc_features(emb: Array, label_emb: Array) -> npt.NDArray[np.float64]:
     """Unstandardised features of one document for one domain: mean embedding, best sims."""
     if len(emb) == 0:
-        return np.zeros(384 + len(label_emb))
+        return np.zeros(label_emb.shape[1] + len(label_emb))
     mean = _unit(emb.mean(axis=0))
     sims = (emb.astype(np.float64) @ label_emb.T.astype(np.float64)).max(axis=0)
     return np.concatenate([mean, sims])
@@ -164,7 +164,7 @@ class DomainHead:
 
     narratives: list[str]
     subnarratives: list[str]  # "<narrative>: Other" included
-    label_emb: Array  # (len(narratives) + len(subnarratives), 384)
+    label_emb: Array  # (len(narratives) + len(subnarratives), encoder width)
     mu: npt.NDArray[np.float64]
     sd: npt.NDArray[np.float64]
     w_has: npt.NDArray[np.float64]
@@ -194,7 +194,7 @@ class DomainHead:
         """
         f = self.standardised(emb)
         n = len(self.narratives)
-        sims = f[384:]
+        sims = f[self.label_emb.shape[1]:]
         p_has = float(_sigmoid(np.array(f @ self.w_has + self.b_has)))
         return (p_has, _sigmoid(self.w_nar @ f + self.b_nar + beta * sims[:n]),
                 _sigmoid(self.w_sub @ f + self.b_sub + beta * sims[n:]))
@@ -293,7 +293,8 @@ class NarrativeModel:
             return ()
         e = emb.astype(np.float64)
         # share of the linear score: weights on the (standardised) mean embedding
-        w = head.w_sub[sub, :384] / head.sd[:384] + head.w_nar[nar, :384] / head.sd[:384]
+        d = head.label_emb.shape[1]
+        w = head.w_sub[sub, :d] / head.sd[:d] + head.w_nar[nar, :d] / head.sd[:d]
         own = head.label_emb[len(head.narratives) + sub].astype(np.float64)
         parent = head.label_emb[nar].astype(np.float64)
         rank = _z(e @ w) + _z(e @ own) + 0.5 * _z(e @ parent)
@@ -363,16 +364,21 @@ class TrainedNarratives:
     sentence embeddings from the shared encoder pass (:meth:`predict_embedded`);
     :meth:`predict` encodes loose sentences itself, with the same encoder function."""
 
-    def __init__(self, path: Path = MODEL_DIR) -> None:
-        from unspin.encoder import require_encoder
+    def __init__(self, path: Path | None = None, *, model: str | None = None) -> None:
+        from unspin.encoder import model_of, require_artifact, require_encoder, spec
 
+        if path is None:
+            path = require_artifact("narratives", ("model.npz", "meta.json"),
+                                    model=spec(model).key, data="../shared/data/semeval2025-t10")
         self.model = NarrativeModel.load(path)
-        require_encoder(self.model.meta.get("encoder"), "narratives", path)
+        #: The encoder it reads: ``model``, else the one it was trained on.
+        self.encoder = spec(model or model_of(self.model.meta.get("encoder"))).key
+        require_encoder(self.model.meta.get("encoder"), "narratives", path, model=self.encoder)
 
     def predict(self, texts: Sequence[Sequence[str]]) -> list[DocNarratives]:
         from unspin.encoder import embed
 
-        return [self.predict_embedded(embed(list(s))) for s in texts]
+        return [self.predict_embedded(embed(list(s), model=self.encoder)) for s in texts]
 
     def predict_embedded(self, emb: Array) -> DocNarratives:
         return self.model.predict_embedded(emb)
@@ -428,7 +434,7 @@ def find_narratives(doc: Doc, predictor: NarrativePredictor
     if not spans:
         return [], None
     if isinstance(predictor, TrainedNarratives):
-        pred = predictor.predict_embedded(document_encoding(doc).embeddings)
+        pred = predictor.predict_embedded(document_encoding(doc, predictor.encoder).embeddings)
     else:
         text = doc.text  # Doc.text joins every token: once, not once per sentence
         (pred,) = predictor.predict([[text[a:b] for a, b in spans]])
@@ -457,16 +463,18 @@ class NarrativeDetector:
         return doc
 
 
-def make_predictor(kind: str) -> NarrativePredictor:
-    """``trained`` (the shipped model) or ``fake`` (:class:`FakeNarratives`)."""
+def make_predictor(kind: str, encoder: str = "") -> NarrativePredictor:
+    """``trained`` (the model shipped for ``encoder``, small or base; "" the default) or
+    ``fake`` (:class:`FakeNarratives`)."""
     if kind == "fake":
         return FakeNarratives()
     if kind == "trained":
-        return TrainedNarratives()
+        return TrainedNarratives(model=encoder or None)
     raise ModelError(f"unknown narratives predictor {kind!r}; use 'trained' or 'fake'")
 
 
 @Language.factory("unspin_narratives", requires=["doc.sents"], assigns=["doc._.narratives", "doc._.narrative_domain"],
-                  default_config={"predictor": "trained"})
-def make_narrative_detector(nlp: Language, name: str, predictor: str) -> NarrativeDetector:
-    return NarrativeDetector(nlp, name, make_predictor(predictor))
+                  default_config={"predictor": "trained", "encoder": ""})
+def make_narrative_detector(nlp: Language, name: str, predictor: str,
+                            encoder: str) -> NarrativeDetector:
+    return NarrativeDetector(nlp, name, make_predictor(predictor, encoder))

@@ -868,12 +868,13 @@ METHODS = ("fused", "rules", "tagger")
 
 
 def find_quotes(doc: Doc, actors: list[Actor] | None = None, *,
-                method: str = "rules") -> tuple[list[Quote], list[Warning_]]:
+                method: str = "rules", model: str | None = None
+                ) -> tuple[list[Quote], list[Warning_]]:
     """Attributions in ``doc`` as report quotes (numbered ``q1``… in text order), plus warnings.
 
     ``method`` (:data:`METHODS`): ``"rules"`` needs only the parse; ``"tagger"`` and
     ``"fused"`` also read the shared encoder pass (``doc._.encoding``, computed if absent)
-    and the tagger artifact (:mod:`unspin.pipeline._attribution.tagger`).
+    and the tagger trained on ``model``'s encoder (:mod:`unspin.pipeline._attribution.tagger`).
     """
     from unspin.pipeline._attribution.classes import cue_class
     from unspin.pipeline._attribution.fuse import SHIPPED, fuse, nest
@@ -891,7 +892,7 @@ def find_quotes(doc: Doc, actors: list[Actor] | None = None, *,
     else:
         from unspin.pipeline._attribution.tagger import load_tagger
 
-        tagged = load_tagger().tag(doc)
+        tagged = load_tagger(model=model).tag(doc)
         found = fuse(doc, actors, rules if method == "fused" else [], tagged, **SHIPPED)
     from unspin.pipeline._attribution.layouts import layout_speakers
 
@@ -911,28 +912,37 @@ class QuoteAttributor:
     artifact and the encoder are installed, and falls back to the rules alone with a
     warning (W302) on every document when they are not."""
 
-    def __init__(self, nlp: Language, name: str, method: str = "auto") -> None:
+    def __init__(self, nlp: Language, name: str, method: str = "auto", encoder: str = "") -> None:
+        from unspin.encoder import spec
         from unspin.errors import ConfigError, UnspinError
 
         self.name = name
+        self.model = spec(encoder or None).key
         if method not in (*METHODS, "auto"):
             raise ConfigError(f"unknown quotes method {method!r}; choose from auto, {', '.join(METHODS)}")
         self.fallback: str | None = None
         if method == "auto":
             method = "fused"
             try:
-                from unspin.pipeline._attribution.tagger import load_tagger, tagger_available
+                from unspin.pipeline._attribution.tagger import (
+                    load_tagger,
+                    tagger_available,
+                    tagger_folder,
+                )
 
-                if not tagger_available():
-                    raise FileNotFoundError("no tagger artifact in unspin/models/attribution")
-                load_tagger()
+                if not tagger_available(model=self.model):
+                    raise FileNotFoundError(
+                        f"no tagger trained on the {self.model} encoder at "
+                        f"{tagger_folder(self.model)}; train it: unspin train attribution "
+                        f"--model {self.model} --data ../shared/data/polnear")
+                load_tagger(model=self.model)
             except (ImportError, OSError, UnspinError) as exc:
                 method = "rules"
                 self.fallback = f"quotes: rules only, the attribution tagger is not available ({exc})"
         self.method = method
 
     def __call__(self, doc: Doc) -> Doc:
-        quotes, warnings = find_quotes(doc, method=self.method)
+        quotes, warnings = find_quotes(doc, method=self.method, model=self.model)
         if self.fallback:
             warnings = [Warning_(code="W302", message=self.fallback), *warnings]
         doc._.quotes = quotes
@@ -945,7 +955,7 @@ class QuoteAttributor:
 
 @Language.factory(
     "unspin_quotes", requires=["token.dep"], assigns=["doc._.quotes"],
-    default_config={"method": "auto"},
+    default_config={"method": "auto", "encoder": ""},
 )
-def make_quote_attributor(nlp: Language, name: str, method: str) -> QuoteAttributor:
-    return QuoteAttributor(nlp, name, method)
+def make_quote_attributor(nlp: Language, name: str, method: str, encoder: str) -> QuoteAttributor:
+    return QuoteAttributor(nlp, name, method, encoder)

@@ -337,21 +337,27 @@ class TrainedRoles:
     the sentence embeddings and, for each candidate, the embedding of its first named
     mention in context (:meth:`unspin.encoder.Encoding.mention`)."""
 
-    def __init__(self, path: Path = MODEL_DIR) -> None:
-        from unspin.encoder import require_encoder
+    def __init__(self, path: Path | None = None, *, model: str | None = None) -> None:
+        from unspin.encoder import model_of, require_artifact, require_encoder, spec
 
+        if path is None:
+            path = require_artifact("roles", ("model.npz", "meta.json"), model=spec(model).key,
+                                    data="../shared/data/semeval2025-t10")
         self.model = RoleModel.load(path)
-        require_encoder(self.model.meta.get("encoder"), "roles", path)
+        #: The encoder it reads: ``model``, else the one it was trained on.
+        self.encoder = spec(model or model_of(self.model.meta.get("encoder"))).key
+        require_encoder(self.model.meta.get("encoder"), "roles", path, model=self.encoder)
 
     def predict(self, texts: Sequence[RoleInput]) -> list[list[RoleGuess]]:
-        from unspin.encoder import DIM, encode_document
+        from unspin.encoder import encode_document, spec
 
         out: list[list[RoleGuess]] = []
         for item in texts:
             enc = item.encoding if item.encoding is not None else encode_document(
-                item.text, item.sentences)
+                item.text, item.sentences, model=self.encoder)
             names = [enc.mention(*min(c.mentions)) for c in item.candidates]
-            name_embs = np.stack(names) if names else np.zeros((0, DIM), dtype=np.float32)
+            name_embs = (np.stack(names) if names
+                         else np.zeros((0, spec(self.encoder).dim), dtype=np.float32))
             cand_embs = None
             if self.model.reads_candidate_embeddings:
                 cand_embs = np.stack([candidate_embedding(np.stack(
@@ -428,7 +434,8 @@ def find_roles(doc: Doc, predictor: RolePredictor) -> list[Role]:
     spans = tuple(document_sentences(doc))
     if not cands or not spans:
         return []
-    encoding = document_encoding(doc) if isinstance(predictor, TrainedRoles) else None
+    encoding = (document_encoding(doc, predictor.encoder) if isinstance(predictor, TrainedRoles)
+                else None)
     (guesses,) = predictor.predict([RoleInput(text=doc.text, sentences=spans,
                                               candidates=tuple(cands), encoding=encoding)])
     return [Role(start=g.start, end=g.end, actor=cands[g.candidate].actor,
@@ -449,16 +456,17 @@ class RoleLabeller:
         return doc
 
 
-def make_predictor(kind: str) -> RolePredictor:
-    """``trained`` (the shipped model) or ``fake`` (:class:`FakeRoles`)."""
+def make_predictor(kind: str, encoder: str = "") -> RolePredictor:
+    """``trained`` (the model shipped for ``encoder``, small or base; "" the default) or
+    ``fake`` (:class:`FakeRoles`)."""
     if kind == "fake":
         return FakeRoles()
     if kind == "trained":
-        return TrainedRoles()
+        return TrainedRoles(model=encoder or None)
     raise ModelError(f"unknown roles predictor {kind!r}; use 'trained' or 'fake'")
 
 
 @Language.factory("unspin_roles", requires=["doc.sents", "doc.ents"], assigns=["doc._.roles"],
-                  default_config={"predictor": "trained"})
-def make_role_labeller(nlp: Language, name: str, predictor: str) -> RoleLabeller:
-    return RoleLabeller(nlp, name, make_predictor(predictor))
+                  default_config={"predictor": "trained", "encoder": ""})
+def make_role_labeller(nlp: Language, name: str, predictor: str, encoder: str) -> RoleLabeller:
+    return RoleLabeller(nlp, name, make_predictor(predictor, encoder))

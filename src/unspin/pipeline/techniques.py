@@ -39,9 +39,10 @@ __all__ = ["DEFINITIONS", "PREDICTORS", "TechniqueFinder", "find_techniques"]
 DEFINITIONS: dict[str, str] = dict(TECHNIQUES)
 
 #: Predictors by versioned name; each entry builds one (loading its weights once).
-PREDICTORS: dict[str, Callable[[], TechniquePredictor]] = {
-    MiniLMTechniquePredictor.name: MiniLMTechniquePredictor.load,
-    FakeTechniquePredictor.name: FakeTechniquePredictor,
+PREDICTORS: dict[str, Callable[[str], TechniquePredictor]] = {
+    MiniLMTechniquePredictor.name: lambda encoder: MiniLMTechniquePredictor.load(
+        model=encoder or None),
+    FakeTechniquePredictor.name: lambda encoder: FakeTechniquePredictor(),
 }
 DEFAULT_PREDICTOR = MiniLMTechniquePredictor.name
 
@@ -55,7 +56,7 @@ def find_techniques(doc: Doc, predictor: TechniquePredictor) -> tuple[list[Techn
     text = doc.text  # Doc.text joins every token: once, not once per sentence (issue 24)
     texts = [text[a:b] for a, b in sents]
     if isinstance(predictor, MiniLMTechniquePredictor):
-        enc = document_encoding(doc)
+        enc = document_encoding(doc, predictor.model)
         found = predictor.predict_encoded(texts, [(s.offsets, s.states) for s in enc.sentences])
     else:
         found = predictor.predict(texts)
@@ -79,14 +80,15 @@ def find_techniques(doc: Doc, predictor: TechniquePredictor) -> tuple[list[Techn
 class TechniqueFinder:
     """spaCy component: sets ``doc._.techniques``; the predictor loads once, here."""
 
-    def __init__(self, nlp: Language, name: str, model: str = DEFAULT_PREDICTOR) -> None:
+    def __init__(self, nlp: Language, name: str, model: str = DEFAULT_PREDICTOR,
+                 encoder: str = "") -> None:
         from unspin.errors import ConfigError
 
         self.name = name
         if model not in PREDICTORS:
             raise ConfigError(f"unknown techniques model {model!r}; choose from "
                               f"{', '.join(sorted(PREDICTORS))}")
-        self.predictor: TechniquePredictor = PREDICTORS[model]()
+        self.predictor: TechniquePredictor = PREDICTORS[model](encoder)
 
     def __call__(self, doc: Doc) -> Doc:
         techniques, widened = find_techniques(doc, self.predictor)
@@ -103,7 +105,7 @@ class TechniqueFinder:
 
 @Language.factory(
     "unspin_techniques", requires=["doc.sents"], assigns=["doc._.techniques"],
-    default_config={"model": DEFAULT_PREDICTOR},
+    default_config={"model": DEFAULT_PREDICTOR, "encoder": ""},
 )
-def make_technique_finder(nlp: Language, name: str, model: str) -> TechniqueFinder:
-    return TechniqueFinder(nlp, name, model)
+def make_technique_finder(nlp: Language, name: str, model: str, encoder: str) -> TechniqueFinder:
+    return TechniqueFinder(nlp, name, model, encoder)

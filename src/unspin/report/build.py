@@ -8,6 +8,7 @@ from unspin import __version__
 from unspin.article import Article
 from unspin.report.models import (
     Entity,
+    ModelInfo,
     RemovedSegment,
     Report,
     Sentence,
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 
 
 def build_report(article: Article, doc: Doc | None, *, language: str,
-                 warnings: list[Warning_], timings: dict[str, float]) -> Report:
+                 warnings: list[Warning_], timings: dict[str, float],
+                 model: dict[str, str | None] | None = None) -> Report:
     """Copy what the stages found into a Report; ``doc`` is None when the backbone was skipped."""
     layers: dict[str, Any] = {}
     sentences: list[Sentence] = []
@@ -59,5 +61,6 @@ def build_report(article: Article, doc: Doc | None, *, language: str,
         entities=entities,
         warnings=warnings,
         timings={k: round(v, 3) for k, v in timings.items()},
+        model=ModelInfo(**model) if model is not None else None,  # type: ignore[arg-type]
         **layers,
     )

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 class _Model(BaseModel):
@@ -187,6 +187,19 @@ class Warning_(_Model):
     message: str
 
 
+class ModelInfo(_Model):
+    """Which model made a report: the encoder every learned stage read (one pass) and the
+    hashes that pin it."""
+
+    model: Literal["small", "base"] = Field(description="small (MiniLM-L6) or base "
+                                            "(all-mpnet-base-v2)")
+    encoder: str = Field(description="the base encoder's name")
+    weights_sha256: str | None = Field(default=None, description="sha256 of the base "
+                                       "encoder's model.safetensors")
+    adapter_sha256: str | None = Field(default=None, description="sha256 of the fine-tuned "
+                                       "adapters merged into it (null: none shipped)")
+
+
 class Report(_Model):
     schema_version: str = SCHEMA_VERSION
     unspin_version: str
@@ -208,6 +221,8 @@ class Report(_Model):
         "apart from an off-topic one")
     roles: list[Role] = Field(default_factory=list)
     voices: list[VoiceSummary] = Field(default_factory=list)
+    model: ModelInfo | None = Field(default=None, description="the model the learned stages "
+                                    "read (null when no stage read one, e.g. not English)")
     warnings: list[Warning_] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict, description="milliseconds per stage")
 

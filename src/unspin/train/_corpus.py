@@ -144,7 +144,9 @@ def embed_cached(texts: Sequence[str], name: str = "embeddings") -> Array:
         finally:
             torch.set_num_threads(threads)
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
+        from unspin.encoder import spec
+
+        return np.zeros((0, spec().dim), dtype=np.float32)
     return np.stack([known[_key(t)] for t in texts]).astype(np.float32)
 
 
@@ -161,14 +163,17 @@ def mention_embeddings_cached(docs: Sequence[DocSentences],
     """Contextual embeddings of mentions ``(doc index, start, end)``: what the roles stage
     reads (:meth:`unspin.encoder.Encoding.mention`), computed by the same encoder pass over
     each document's sentences; cached per document and encoder."""
-    from unspin.encoder import DIM, Encoding, TextStates, encode_document
+    from unspin.encoder import Encoding, TextStates, encode_document, spec
+
+    sp = spec()
+    dim = sp.dim
 
     folder = cache_dir() / f"mentions-{_encoder_tag()}"
     folder.mkdir(parents=True, exist_ok=True)
     wanted: dict[int, list[int]] = {}
     for k, (d, _, _) in enumerate(mentions):
         wanted.setdefault(d, []).append(k)
-    out = np.zeros((len(mentions), DIM), dtype=np.float32)
+    out = np.zeros((len(mentions), dim), dtype=np.float32)
     for d, ks in wanted.items():
         doc = docs[d]
         h = hashlib.sha1(doc.text.encode("utf-8"))
@@ -187,7 +192,7 @@ def mention_embeddings_cached(docs: Sequence[DocSentences],
                      offsets=np.concatenate([s.offsets for s in fresh.sentences] or
                                             [np.zeros((0, 2), np.int32)]).reshape(-1, 2),
                      last=np.concatenate([s.last for s in fresh.sentences] or
-                                         [np.zeros((0, DIM), np.float32)]).astype(np.float16),
+                                         [np.zeros((0, dim), np.float32)]).astype(np.float16),
                      counts=np.asarray([len(s.offsets) for s in fresh.sentences], np.int64))
             path.with_suffix(".tmp.npz").replace(path)
         # Always from the file (float16 states), so a first run and a cached one agree.
@@ -196,7 +201,8 @@ def mention_embeddings_cached(docs: Sequence[DocSentences],
         bounds = np.concatenate([[0], np.cumsum(counts)]).astype(int)
         enc = Encoding(doc.spans, tuple(
             TextStates(offs[a:b], np.zeros((b - a, 0), np.float32), last[a:b],
-                       np.zeros(DIM, np.float32)) for a, b in itertools.pairwise(bounds)))
+                       np.zeros(dim, np.float32)) for a, b in itertools.pairwise(bounds)),
+            sp.key)
         for k in ks:
             _, a, b = mentions[k]
             out[k] = enc.mention(a, b)

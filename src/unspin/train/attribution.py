@@ -270,24 +270,35 @@ def checkpoint_dir(seed: int) -> Path:
 
 def run(data: Path, *, out: Path | None, seed: int, console: Console,
         settings: Settings | None = None, limit: int | None = None,
-        corrections: Sequence[Path] = ()) -> Path:
+        corrections: Sequence[Path] = (), model: str | None = None) -> Path:
     """Train the tagger on PolNeAR train at ``data`` (plus the corrected exports in
-    ``corrections``); write the artifact to ``out``.
+    ``corrections``), on ``model``'s encoder (small or base); write the artifact to ``out``
+    (default: the folder the stage reads for that encoder).
 
     ``limit`` keeps the first ``limit`` train articles (for tests)."""
+    from unspin.encoder import using
+
+    with using(model):
+        return _run(data, out=out, seed=seed, console=console, settings=settings, limit=limit,
+                    corrections=corrections)
+
+
+def _run(data: Path, *, out: Path | None, seed: int, console: Console,
+         settings: Settings | None, limit: int | None, corrections: Sequence[Path]) -> Path:
     try:
         import torch
     except ImportError as exc:
         raise ModelError("training needs torch; pip install 'unspin[train]'") from exc
     from safetensors.torch import load_file, save_file
 
-    from unspin.encoder import encoder_id
-    from unspin.pipeline._attribution.tagger import MODEL_DIR, NetShape, build_net
+    from unspin.encoder import encoder_id, spec
+    from unspin.pipeline._attribution.tagger import NetShape, build_net
     from unspin.train.encoder import _optim_state, _optim_tensors
     from unspin.train.techniques import _git_commit, _git_dirty
 
     settings = settings or Settings()
-    out = out or MODEL_DIR
+    key = spec().key
+    out = out or spec().artifact("attribution")
     torch.manual_seed(seed)
     torch.set_num_threads(min(2, torch.get_num_threads()))
     t0 = time.perf_counter()
@@ -382,6 +393,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     meta = {
         "name": "unspin.attribution.tagger.v1",
         "command": f"unspin train attribution --data {data} --seed {seed}"
+                   + (f" --model {key}" if key != "small" else "")
                    + "".join(f" --corrections {c}" for c in corrections),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "code_commit": _git_commit(),

@@ -49,7 +49,6 @@ from unspin.corpora.semeval import (
 from unspin.encoder import encoder_id
 from unspin.pipeline.narratives import (
     GATE_CLASSES,
-    MODEL_DIR,
     MODEL_NAME,
     DomainHead,
     NarrativeModel,
@@ -308,10 +307,21 @@ def _commit() -> str:
         return "unknown"
 
 
-def run(data: Path, *, out: Path | None, seed: int, console: Console) -> Path:
-    """Train on all 200 English articles and write ``model.npz`` + ``meta.json`` to ``out``."""
+def run(data: Path, *, out: Path | None, seed: int, console: Console,
+        model: str | None = None) -> Path:
+    """Train on all 200 English articles, on ``model``'s encoder (small or base), and write
+    ``model.npz`` + ``meta.json`` to ``out`` (default: the folder the stage reads for it)."""
+    from unspin.encoder import using
 
-    out = out or MODEL_DIR
+    with using(model):
+        return _run(data, out=out, seed=seed, console=console)
+
+
+def _run(data: Path, *, out: Path | None, seed: int, console: Console) -> Path:
+    from unspin.encoder import spec
+
+    key = spec().key
+    out = out or spec().artifact("narratives")
     t0 = time.perf_counter()
     corpus = load_corpus(data, console)
     console.print("cross-validating (5 folds) for the record in meta.json…")
@@ -321,7 +331,8 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console) -> Path:
         model = fit_with_thresholds(corpus, idx, list(range(len(corpus.neg_gate))), seed)
     meta: dict[str, Any] = {
         "name": MODEL_NAME,
-        "command": f"unspin train narratives --data {data} --seed {seed}",
+        "command": f"unspin train narratives --data {data} --seed {seed}"
+                   + (f" --model {key}" if key != "small" else ""),
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "code_commit": _commit(),
         "data": {"path": str(corpus.root), "language": "EN", "documents": len(corpus.docs),

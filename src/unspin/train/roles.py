@@ -32,12 +32,11 @@ import numpy.typing as npt
 from rich.console import Console
 
 from unspin.corpora.semeval import RoleMention, read_role_mentions, resolve_root
-from unspin.encoder import encoder_id
+from unspin.encoder import encoder_id, spec
 from unspin.pipeline.roles import (
     CAND_MENTIONS,
     FINE_ROLE_TEXT,
     FINE_ROLES,
-    MODEL_DIR,
     MODEL_NAME,
     Candidate,
     RoleModel,
@@ -206,18 +205,29 @@ def fit(corpus: RoleCorpus, idx: Sequence[int], cand_idx: Sequence[int],
     c_sd = cx.std(axis=0) + 1e-6
     m_c = LogisticRegression(C=C_CENTRAL, max_iter=2000)
     m_c.fit((cx - c_mu) / c_sd, corpus.cand_label[list(cand_idx)])
-    gw, gb = gate if gate is not None else (np.zeros((3, 384)), np.array([1.0, 0.0, -1.0]))
+    gw, gb = gate if gate is not None else (np.zeros((3, spec().dim)), np.array([1.0, 0.0, -1.0]))
     return RoleModel(gate_w=gw, gate_b=gb, role_emb=corpus.role_emb, mu=mu, sd=sd,
                      w_fine=w_fine, b_fine=b_fine,
                      c_mu=c_mu, c_sd=c_sd, c_w=m_c.coef_[0].astype(np.float64),
                      c_b=float(m_c.intercept_[0]), central_threshold=central_threshold)
 
 
-def run(data: Path, *, out: Path | None, seed: int, console: Console) -> Path:
-    """Train on every annotated English mention; write ``model.npz`` + ``meta.json`` to ``out``."""
+def run(data: Path, *, out: Path | None, seed: int, console: Console,
+        model: str | None = None) -> Path:
+    """Train on every annotated English mention, on ``model``'s encoder (small or base);
+    write ``model.npz`` + ``meta.json`` to ``out`` (default: the folder the stage reads)."""
+    from unspin.encoder import using
+
+    with using(model):
+        return _run(data, out=out, seed=seed, console=console)
+
+
+def _run(data: Path, *, out: Path | None, seed: int, console: Console) -> Path:
+    from unspin.encoder import spec
     from unspin.train.narratives import _commit, _fit_gate, load_corpus
 
-    out = out or MODEL_DIR
+    key = spec().key
+    out = out or spec().artifact("roles")
     t0 = time.perf_counter()
     corpus = load_role_corpus(data, console)
     ncorp = load_corpus(data, console)
@@ -229,7 +239,8 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console) -> Path:
                     central_threshold=float(metrics["central_threshold"]))
     meta: dict[str, Any] = {
         "name": MODEL_NAME,
-        "command": f"unspin train roles --data {data} --seed {seed}",
+        "command": f"unspin train roles --data {data} --seed {seed}"
+                   + (f" --model {key}" if key != "small" else ""),
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "code_commit": _commit(),
         "data": {"path": str(corpus.root), "language": "EN", "mentions": len(corpus.mentions),

@@ -276,7 +276,8 @@ def _tc_micro(groups: Sequence[list[str]], probs: F32) -> float:
 
 
 def fit_tagger(fit: _Part, tune: _Part, settings: Settings, seed: int,
-               log: Callable[[str], None]) -> tuple[Any, float, dict[str, Any]]:
+               log: Callable[[str], None], model: str | None = None
+               ) -> tuple[Any, float, dict[str, Any]]:
     """Train the MLP tagger, compare it on tune with the fine-tuned encoder's token head
     (when shipped); return the better, its threshold and the tune figures."""
     x, y = _tagger_data(fit)
@@ -300,7 +301,7 @@ def fit_tagger(fit: _Part, tune: _Part, settings: Settings, seed: int,
     threshold = chosen[id(mlp)]
     figs: dict[str, Any] = {"tune_si_f1_mlp": f1, "tagger_epoch": epoch}
     tagger: Any = mlp
-    head = encoder_token_head()
+    head = encoder_token_head(model)
     if head is not None:
         # The fine-tuned encoder's own token head, trained end to end with the adapters:
         # kept when it beats the MLP on tune (it has, on PTC: see BENCHMARKS.md).
@@ -315,14 +316,15 @@ def fit_tagger(fit: _Part, tune: _Part, settings: Settings, seed: int,
     return tagger, threshold, figs
 
 
-def _encoder_head_rows(rows: slice) -> Any:
-    """Rows of the shipped fine-tuned encoder's token head as a :class:`LinearHead` (None
-    when the encoder has no adapters or no head)."""
-    from unspin.encoder import ADAPTER_DIR, adapter_info
+def _encoder_head_rows(rows: slice, model: str | None = None) -> Any:
+    """Rows of ``model``'s shipped fine-tuned encoder's token head as a :class:`LinearHead`
+    (None when the encoder has no adapters or no head)."""
+    from unspin.encoder import adapter_info, spec
     from unspin.pipeline._techniques.model import LinearHead
 
-    path = ADAPTER_DIR / "token_head.safetensors"
-    if adapter_info() is None or not path.is_file():
+    sp = spec(model)
+    path = sp.adapter_dir / "token_head.safetensors"
+    if adapter_info(model=sp.key) is None or not path.is_file():
         return None
     from safetensors.numpy import load_file
 
@@ -331,22 +333,23 @@ def _encoder_head_rows(rows: slice) -> Any:
                       t["bias"][rows].astype(np.float32).copy())
 
 
-def encoder_token_head() -> Any:
+def encoder_token_head(model: str | None = None) -> Any:
     """The fine-tuned encoder's token head, row "inside a span": a candidate tagger."""
-    return _encoder_head_rows(slice(0, 1))
+    return _encoder_head_rows(slice(0, 1), model)
 
 
-def encoder_span_head() -> Any:
+def encoder_span_head(model: str | None = None) -> Any:
     """The fine-tuned encoder's token head, its 14 technique rows: extra classifier input."""
-    return _encoder_head_rows(slice(1, None))
+    return _encoder_head_rows(slice(1, None), model)
 
 
 def fit_classifier(fit: _Part, tune: _Part, settings: Settings, seed: int,
-                   log: Callable[[str], None]) -> tuple[Any, dict[str, Any]]:
+                   log: Callable[[str], None], model: str | None = None
+                   ) -> tuple[Any, dict[str, Any]]:
     """Train the span classifier; return it and the tune figures."""
     from unspin.pipeline._techniques.model import LABELS, softmax
 
-    span_head = encoder_span_head()
+    span_head = encoder_span_head(model)
     x, y, _ = _classifier_data(fit, span_head)
     tx, _, tgroups = _classifier_data(tune, span_head)
     log(f"classifier: {len(x)} (span, technique) pairs, {len(LABELS)} techniques")
@@ -383,9 +386,10 @@ def _git_dirty() -> bool | None:
 
 def run(data: Path, *, out: Path | None, seed: int, console: Console,
         settings: Settings | None = None, articles: list[Article] | None = None,
-        corrections: Sequence[Path] = ()) -> Path:
-    """Train on PTC at ``data`` (plus the corrected exports in ``corrections``); write
-    ``heads.safetensors`` + ``meta.json`` to ``out``.
+        corrections: Sequence[Path] = (), model: str | None = None) -> Path:
+    """Train on PTC at ``data`` (plus the corrected exports in ``corrections``), on
+    ``model``'s encoder (small or base); write ``heads.safetensors`` + ``meta.json`` to
+    ``out`` (default: the folder the stage reads for that encoder).
 
     ``articles`` (default: PTC train minus dev) exists for tests. ``unspin train
     techniques`` then scores the artifact on dev (:func:`unspin.eval.techniques.record_dev`:
@@ -394,11 +398,14 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     torch = _torch()
     from safetensors.numpy import save_file
 
+    from unspin.encoder import spec
     from unspin.pipeline._techniques.features import encoder_settings, feature_cache
-    from unspin.pipeline._techniques.model import ARTIFACT, LABELS
+    from unspin.pipeline._techniques.model import LABELS
 
+    key = spec(model).key
+    shipped = spec(key).artifact("techniques")
     settings = settings or Settings()
-    out = out or ARTIFACT
+    out = out or shipped
     torch.set_num_threads(min(2, torch.get_num_threads()))
     t0 = time.perf_counter()
 
@@ -413,24 +420,25 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     log(f"{len(fit_arts)} fit ({n_corrected} from corrections) and "
         f"{len(tune_arts)} tune articles; encoding sentences (cached after the first run)")
     ordered = fit_arts + tune_arts
-    cache = feature_cache([[s.text for s in a.sentences()] for a in ordered])
+    cache = feature_cache([[s.text for s in a.sentences()] for a in ordered], model=key)
     fit, row = _part(fit_arts, cache.get, 0)
     tune, _ = _part(tune_arts, cache.get, row)
     log("features ready")
-    tagger, threshold, tagger_figs = fit_tagger(fit, tune, settings, seed, log)
+    tagger, threshold, tagger_figs = fit_tagger(fit, tune, settings, seed, log, key)
     log(f"tagger: best epoch {tagger_figs['tagger_epoch']}, threshold {threshold}, "
         f"tune SI F1 {tagger_figs['tune_si_f1']:.4f}")
-    classifier, clf_figs = fit_classifier(fit, tune, settings, seed, log)
+    classifier, clf_figs = fit_classifier(fit, tune, settings, seed, log, key)
 
     out.mkdir(parents=True, exist_ok=True)
-    span_head = encoder_span_head()
+    span_head = encoder_span_head(key)
     save_file({**tagger.tensors("tagger"), **classifier.tensors("classifier"),
                **(span_head.tensors("span_head") if span_head is not None else {})},
               str(out / "heads.safetensors"))
     meta: dict[str, Any] = {
         "name": "unspin.techniques.minilm.v1",
         "command": f"unspin train techniques --data {data} --seed {seed}"
-                   + (f" --out {out}" if out != ARTIFACT else "")
+                   + (f" --model {key}" if key != "small" else "")
+                   + (f" --out {out}" if out != shipped else "")
                    + "".join(f" --corrections {c}" for c in corrections),
         "data": {"corpus": "PTC v2 train (SemEval-2020 Task 11)", "sha256": data_sha256(data),
                  "fit_articles": len(fit_arts), "tune_articles": len(tune_arts),
@@ -439,7 +447,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         "code_commit": _git_commit(),
         "code_dirty": _git_dirty(),
         "seed": seed,
-        "encoder": encoder_settings(),
+        "encoder": encoder_settings(key),
         "labels": list(LABELS),
         "settings": {**asdict(settings), "si_threshold": threshold},
         "metrics": {"tune": {**tagger_figs, **clf_figs}},

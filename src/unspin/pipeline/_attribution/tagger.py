@@ -43,8 +43,18 @@ if TYPE_CHECKING:
     from unspin.encoder import Encoding
 
 __all__ = [
-    "LABELS", "MODEL_DIR", "ROLES", "PieceFeatures", "TaggedAttribution", "Tagger",
-    "decode", "group", "load_tagger", "piece_features", "tagger_available",
+    "LABELS",
+    "MODEL_DIR",
+    "ROLES",
+    "PieceFeatures",
+    "TaggedAttribution",
+    "Tagger",
+    "decode",
+    "group",
+    "load_tagger",
+    "piece_features",
+    "tagger_available",
+    "tagger_folder",
 ]
 
 MODEL_DIR = Path(__file__).resolve().parent.parent.parent / "models" / "attribution"
@@ -347,7 +357,7 @@ class Tagger:
     def __init__(self, folder: Path = MODEL_DIR) -> None:
         from safetensors.torch import load_file
 
-        from unspin.encoder import require_encoder
+        from unspin.encoder import model_of, require_encoder
         from unspin.errors import ModelError
 
         try:
@@ -356,7 +366,9 @@ class Tagger:
             raise ModelError(f"could not read the attribution tagger's meta.json in {folder}: {exc}; "
                              "retrain it: unspin train attribution --data ../shared/data/polnear",
                              path=str(folder)) from exc
-        require_encoder(self.meta.get("encoder"), "attribution", folder)
+        #: The encoder it reads (small or base): the one it was trained on.
+        self.model = model_of(self.meta.get("encoder")) or "small"
+        require_encoder(self.meta.get("encoder"), "attribution", folder, model=self.model)
         try:
             tensors = load_file(str(folder / "tagger.safetensors"))
             self.net = build_net(NetShape(**self.meta["shape"]))
@@ -383,21 +395,31 @@ class Tagger:
         """Attributions the tagger finds in ``doc`` (computing its encoder pass if needed)."""
         from unspin.pipeline.encoding import document_encoding
 
-        feats = piece_features(doc, document_encoding(doc))
+        feats = piece_features(doc, document_encoding(doc, self.model))
         probs = self.probabilities(feats)
         tags = decode(np.log(probs + 1e-9))
         return group(chunks(doc.text, feats, tags, probs))
 
 
-def tagger_available(folder: Path = MODEL_DIR) -> bool:
+def tagger_folder(model: str | None = None) -> Path:
+    """Where the tagger trained on ``model``'s encoder lives (small: :data:`MODEL_DIR`)."""
+    from unspin.encoder import spec
+
+    return spec(model).artifact("attribution")
+
+
+def tagger_available(folder: Path | None = None, *, model: str | None = None) -> bool:
+    folder = folder if folder is not None else tagger_folder(model)
     return (folder / "tagger.safetensors").is_file() and (folder / "meta.json").is_file()
 
 
 _loaded: dict[str, Tagger] = {}
 
 
-def load_tagger(folder: Path = MODEL_DIR) -> Tagger:
-    """The tagger in ``folder``, loaded once per process."""
+def load_tagger(folder: Path | None = None, *, model: str | None = None) -> Tagger:
+    """The tagger in ``folder`` (default: the one trained on ``model``'s encoder), loaded
+    once per process."""
+    folder = folder if folder is not None else tagger_folder(model)
     key = str(folder)
     if key not in _loaded:
         _loaded[key] = Tagger(folder)

@@ -15,28 +15,30 @@ import numpy.typing as npt
 from unspin.encoder import (
     MAX_LENGTH,
     STRIDE,
-    TOKEN_LAYERS,
     encode_texts,
     encoder_id,
     resolve_precision,
+    spec,
 )
 
 __all__ = ["FeatureCache", "encode", "encoder_settings", "feature_cache"]
 
-def encoder_settings() -> dict[str, object]:
-    """How the encoder is read (which encoder — base or base plus the shipped adapters —,
-    layers, windows); recorded in the artifact, and part of the cache key."""
-    return {"encoder": encoder_id(), "layers": list(TOKEN_LAYERS), "max_length": MAX_LENGTH,
-            "stride": STRIDE}
+def encoder_settings(model: str | None = None) -> dict[str, object]:
+    """How the encoder is read (which encoder — small or base, with or without the shipped
+    adapters —, layers, windows); recorded in the artifact, and part of the cache key."""
+    sp = spec(model)
+    return {"encoder": encoder_id(model=sp.key), "layers": list(sp.token_layers),
+            "max_length": MAX_LENGTH, "stride": STRIDE}
 
 Encoded = list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]]
 
 
-def encode(texts: Sequence[str], batch_size: int = 32, precision: str | None = None) -> Encoded:
-    """``(offsets, states)`` per text (see :func:`unspin.encoder.encode_texts`), the
+def encode(texts: Sequence[str], batch_size: int = 32, precision: str | None = None,
+           model: str | None = None) -> Encoded:
+    """``(offsets, states)`` per text (see :func:`unspin.encoder.encode_texts`), ``model``'s
     encoder at ``precision`` (:func:`unspin.encoder.resolve_precision`)."""
     return [(t.offsets, t.states) for t in encode_texts(list(texts), batch_size=batch_size,
-                                                          precision=precision)]
+                                                          precision=precision, model=model)]
 
 
 class FeatureCache:
@@ -62,7 +64,8 @@ def _cache_dir() -> Path:
 
 
 def feature_cache(groups: Sequence[Sequence[str]], *, precision: str = "fp32",
-                  progress: Callable[[int, int], None] | None = None) -> FeatureCache:
+                  progress: Callable[[int, int], None] | None = None,
+                  model: str | None = None) -> FeatureCache:
     """Encode every text of ``groups`` (e.g. one group per article) once, keeping the result
     under ``$UNSPIN_CACHE`` (default: the temp dir), one file per group keyed by a hash of its
     texts, :func:`encoder_settings` and the encoder's precision (float32 for training; the
@@ -70,7 +73,8 @@ def feature_cache(groups: Sequence[Sequence[str]], *, precision: str = "fp32",
     earlier work and an interrupted run resumes. The cache's texts are the groups' texts in
     order."""
     resolved = resolve_precision(precision)
-    settings_now = encoder_settings()
+    sp = spec(model)
+    settings_now = encoder_settings(sp.key)
     key = settings_now if resolved == "fp32" else {**settings_now, "precision": resolved}
     settings = json.dumps(key, sort_keys=True).encode()
     folder = _cache_dir()
@@ -85,9 +89,9 @@ def feature_cache(groups: Sequence[Sequence[str]], *, precision: str = "fp32",
             h.update(b"\x00")
         path = folder / f"{h.hexdigest()[:32]}.npz"
         if not path.is_file():
-            enc = encode(texts, precision=resolved)
+            enc = encode(texts, precision=resolved, model=sp.key)
             tmp = path.with_suffix(".tmp.npz")
-            width = 384 * len(TOKEN_LAYERS)
+            width = sp.width
             np.savez(tmp, offsets=np.concatenate([o for o, _ in enc] or [np.zeros((0, 2), np.int32)]
                                                  ).reshape(-1, 2).astype(np.int32),
                      states=np.concatenate([s for _, s in enc] or [np.zeros((0, width), np.float32)]
@@ -102,7 +106,7 @@ def feature_cache(groups: Sequence[Sequence[str]], *, precision: str = "fp32",
             progress(n + 1, len(groups))
     bounds = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=bounds[1:])
-    width = 384 * len(TOKEN_LAYERS)
+    width = sp.width
     return FeatureCache(np.concatenate(offs) if offs else np.zeros((0, 2), np.int32),
                         np.concatenate(states) if states else np.zeros((0, width), np.float16),
                         bounds)

@@ -32,13 +32,10 @@ from typing import ClassVar, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from unspin.encoder import TOKEN_LAYERS
 from unspin.errors import ModelError
 from unspin.pipeline._techniques.lexicon import LABEL_SCORE, label_spans
 
 __all__ = [
-    "ARTIFACT",
-    "DIM",
     "LABELS",
     "FakeTechniquePredictor",
     "Found",
@@ -62,11 +59,15 @@ LABELS: tuple[str, ...] = (
     "Repetition", "Slogans", "Thought-terminating_Cliches",
     "Whataboutism,Straw_Men,Red_Herring",
 )
-#: Width of one encoder layer's state, and of a piece's states (the layers concatenated).
-DIM = 384
-WIDTH = DIM * len(TOKEN_LAYERS)
-#: The shipped artifact's folder.
-ARTIFACT = Path(__file__).resolve().parent.parent.parent / "models" / "techniques"
+#: A piece's states are those of this many encoder layers, concatenated (both encoders,
+#: see :attr:`unspin.encoder.EncoderSpec.token_layers`); the last block is the deepest.
+N_TOKEN_LAYERS = 2
+
+
+def layer_dim(width: int) -> int:
+    """Width of one layer's state in a piece's concatenated states of ``width``."""
+    return width // N_TOKEN_LAYERS
+
 
 F32 = npt.NDArray[np.float32]
 
@@ -97,9 +98,10 @@ _WORD = re.compile(r"\w+")
 
 def tagger_features(states: F32) -> F32:
     """Tagger input for one sentence's pieces: their states and the sentence's mean last layer."""
+    dim = layer_dim(states.shape[1])
     if len(states) == 0:
-        return np.zeros((0, states.shape[1] + DIM), dtype=np.float32)
-    mean = states[:, -DIM:].mean(axis=0, keepdims=True)
+        return np.zeros((0, states.shape[1] + dim), dtype=np.float32)
+    mean = states[:, -dim:].mean(axis=0, keepdims=True)
     return np.concatenate([states, np.repeat(mean, len(states), axis=0)], axis=1)
 
 
@@ -134,12 +136,13 @@ def span_features(states: F32, sentence_states: F32, surface: list[float],
     ``span_head`` (the fine-tuned encoder's per-piece technique outputs), also the mean and
     max over the span's pieces of its 14 technique probabilities."""
     width = states.shape[1] if states.ndim == 2 and states.shape[0] else sentence_states.shape[1]
+    dim = layer_dim(width)
     if len(states) == 0:
-        mean, peak = np.zeros(width, np.float32), np.zeros(DIM, np.float32)
+        mean, peak = np.zeros(width, np.float32), np.zeros(dim, np.float32)
     else:
-        mean, peak = states.mean(axis=0), states[:, -DIM:].max(axis=0)
-    ctx = (sentence_states[:, -DIM:].mean(axis=0) if len(sentence_states)
-           else np.zeros(DIM, np.float32))
+        mean, peak = states.mean(axis=0), states[:, -dim:].max(axis=0)
+    ctx = (sentence_states[:, -dim:].mean(axis=0) if len(sentence_states)
+           else np.zeros(dim, np.float32))
     parts = [mean, peak, ctx, np.asarray(surface, np.float32)]
     if span_head is not None:
         n = span_head.w.shape[1]
@@ -270,36 +273,47 @@ def softmax(x: F32) -> F32:
 
 
 class MiniLMTechniquePredictor:
-    """The trained model (``unspin.techniques.minilm.v1``): frozen MiniLM + the two heads."""
+    """The trained model (``unspin.techniques.minilm.v1``, a name kept from when MiniLM was
+    the only encoder): the fine-tuned encoder (small or base) + the heads trained on it."""
 
     name = "unspin.techniques.minilm.v1"
 
     def __init__(self, tagger: Tagger, classifier: Mlp, *, si_threshold: float,
                  multi_threshold: float, batch_size: int = 32, precision: str | None = None,
-                 span_head: LinearHead | None = None) -> None:
+                 span_head: LinearHead | None = None, model: str = "small") -> None:
         self.tagger, self.classifier, self.span_head = tagger, classifier, span_head
         self.si_threshold, self.multi_threshold = si_threshold, multi_threshold
         self.batch_size = batch_size
         self.precision = precision
+        self.model = model
 
     @classmethod
-    def load(cls, folder: Path = ARTIFACT, precision: str | None = None) -> MiniLMTechniquePredictor:
-        """Load ``heads.safetensors`` and ``meta.json`` from ``folder`` (and the encoder, at
-        ``precision``: see :func:`unspin.encoder.resolve_precision`)."""
+    def load(cls, folder: Path | None = None, precision: str | None = None, *,
+             model: str | None = None) -> MiniLMTechniquePredictor:
+        """Load ``heads.safetensors`` and ``meta.json`` from ``folder`` (default: the heads
+        shipped for ``model``'s encoder) and the encoder, at ``precision`` (see
+        :func:`unspin.encoder.resolve_precision`)."""
+        from unspin.encoder import load_encoder, model_of, require_artifact, require_encoder, spec
+
+        if folder is None:
+            folder = require_artifact("techniques", ("heads.safetensors", "meta.json"),
+                                      model=spec(model).key, data="../shared/data/ptc")
         weights, meta_path = folder / "heads.safetensors", folder / "meta.json"
         if not weights.is_file() or not meta_path.is_file():
             raise ModelError(f"no techniques model at {folder}; rebuild it with "
-                             "`unspin train techniques --data ../shared/data/ptc`", path=str(folder))
+                             f"`unspin train techniques --model {spec(model).key} --data "
+                             "../shared/data/ptc`", path=str(folder))
         try:
             from safetensors.numpy import load_file
         except ImportError as exc:
             raise ModelError("safetensors is missing; pip install 'unspin[models]'") from exc
-        from unspin.encoder import load_encoder, require_encoder
 
-        load_encoder(precision)  # fail now, not on the first document
-        tensors = load_file(str(weights))
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        require_encoder(meta.get("encoder", {}).get("encoder"), "techniques", folder)
+        # A folder given without a model is read on the encoder it was trained on.
+        key = spec(model or model_of(meta.get("encoder", {}).get("encoder"))).key
+        load_encoder(precision, model=key)  # fail now, not on the first document
+        tensors = load_file(str(weights))
+        require_encoder(meta.get("encoder", {}).get("encoder"), "techniques", folder, model=key)
         if tuple(meta["labels"]) != LABELS:
             raise ModelError(f"the techniques model at {folder} has other labels; retrain it")
         span_head = (LinearHead.from_tensors(tensors, "span_head") if "span_head.w" in tensors
@@ -308,12 +322,13 @@ class MiniLMTechniquePredictor:
                    span_head=span_head,
                    si_threshold=float(meta["settings"]["si_threshold"]),
                    multi_threshold=float(meta["settings"]["multi_threshold"]),
-                   precision=precision)
+                   precision=precision, model=key)
 
     def encode(self, texts: Sequence[str]) -> list[tuple[npt.NDArray[np.int32], F32]]:
         from unspin.pipeline._techniques.features import encode
 
-        return encode(texts, batch_size=self.batch_size, precision=self.precision)
+        return encode(texts, batch_size=self.batch_size, precision=self.precision,
+                      model=self.model)
 
     def inside_probs(self, states: F32) -> F32:
         """Each piece's probability of lying inside a technique span."""
@@ -392,7 +407,7 @@ def document_span_rows(texts: Sequence[str], starts: Sequence[int],
                 pieces.append(st[inside])
                 ctx.append(st)
                 touched.append(i)
-        width = ctx[0].shape[1] if ctx else WIDTH
+        width = ctx[0].shape[1] if ctx else _width(encoded)
         piece_arr = np.concatenate(pieces) if pieces else np.zeros((0, width), np.float32)
         ctx_arr = np.concatenate(ctx) if ctx else np.zeros((0, width), np.float32)
         if touched:
@@ -406,8 +421,18 @@ def document_span_rows(texts: Sequence[str], starts: Sequence[int],
         rows.append(span_features(piece_arr, ctx_arr, surface, span_head))
     if not rows:
         extra = 0 if span_head is None else 2 * span_head.w.shape[1]
-        return np.zeros((0, WIDTH + DIM * 2 + N_SURFACE + extra), np.float32)
+        width = _width(encoded)
+        return np.zeros((0, width + layer_dim(width) * 2 + N_SURFACE + extra), np.float32)
     return np.stack(rows)
+
+
+def _width(encoded: Sequence[tuple[npt.NDArray[np.int32], F32]]) -> int:
+    """The piece-state width of ``encoded`` (the default encoder's where there is none)."""
+    if encoded:
+        return int(np.asarray(encoded[0][1]).shape[1])
+    from unspin.encoder import spec
+
+    return spec().width
 
 
 def _slice(texts: Sequence[str], starts: Sequence[int], start: int, end: int) -> str:

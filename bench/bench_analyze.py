@@ -22,6 +22,13 @@ in the same process. Peak memory is the child's maximum
 resident set size (``getrusage``), models included. BLAS/OpenMP/torch threads are set to
 ``--threads`` (default 1) in every child alike.
 
+``--models small,base`` times, instead, the encoder-bound path of each model: systems
+``techniques:small`` and ``techniques:base`` (``Options(stages=("techniques",), model=…)``:
+the one encoder pass plus the techniques heads), each in its own process beside bare-parse
+passes as above, and their *cold start*: wall seconds from building the Analyzer to the
+first report (models loaded from disk, base weights already reassembled). The base/small
+ratio is that of their two ratios to the bare parse.
+
 ``--write`` replaces the "Speed" section of BENCHMARKS.md (or appends it) with the table, the
 command, the date and a note on the machine.
 """
@@ -104,8 +111,15 @@ def _worker(system: str, articles_file: Path, reps: int) -> dict[str, Any]:
         from unspin.analyzer import Analyzer
         from unspin.options import Options
 
-        analyzer = Analyzer(Options(stages=()) if system == "foundation" else Options())
+        t_cold = time.perf_counter()
+        if system.startswith("techniques:"):
+            options = Options(stages=("techniques",), model=system.partition(":")[2])
+        else:
+            options = Options(stages=()) if system == "foundation" else Options()
+        analyzer = Analyzer(options)
         pipe = analyzer.pipeline
+        analyzer.analyze_article(articles[0])
+        info["cold_start_s"] = time.perf_counter() - t_cold
         info["stages"] = list(pipe.stages)
         info["skipped"] = dict(pipe.skipped)
         for article in articles[:3]:  # warm-up
@@ -209,6 +223,27 @@ def _table(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
     ])
 
 
+def _model_table(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
+    """The ``--models`` table: each model's encoder path against the bare parse, its cold
+    start, and every model's ratio to the first one's."""
+    lines = ["| system | × bare parse (CPU) | articles/s (CPU) | × first model | cold start s "
+             "| peak RSS MB | stages |", "|---|---:|---:|---:|---:|---:|---|"]
+    first: float | None = None
+    for system, r in results.items():
+        ratio = min(r["cpu"]) / min(r["parse_cpu"])
+        first = first or ratio
+        stages = ", ".join(r.get("stages", [])) or "none"
+        if r.get("skipped"):
+            stages += " (skipped: " + ", ".join(sorted(r["skipped"])) + ")"
+        lines.append(f"| {system} | {ratio:.2f} | {r['pages'] / min(r['cpu']):.2f} | "
+                     f"{ratio / first:.2f} | {r['cold_start_s']:.1f} | {r['peak_rss_mb']:.0f} | "
+                     f"{stages} |")
+    lines.append(f"\n{args.pages} pages, best of {args.reps} passes, {args.threads} thread(s); "
+                 f"{_machine()}; `python bench/bench_analyze.py --models {args.models} "
+                 f"--pages {args.pages} --reps {args.reps}`")
+    return "\n".join(lines)
+
+
 def write_section(path: Path, section: str) -> None:
     """Replace the ``## Speed`` section of ``path`` (up to the next ``## ``) or append it."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
@@ -227,7 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
-    parser.add_argument("--worker", choices=SYSTEMS, help=argparse.SUPPRESS)
+    parser.add_argument("--models", default=None,
+                        help="compare the encoder-bound path of these models (small,base)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--articles", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -245,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         articles_file = Path(tmp) / "articles.jsonl"
         _save(_articles(args.data, args.pages), articles_file)
+        if args.models:
+            systems = tuple(f"techniques:{m.strip()}" for m in args.models.split(",") if m.strip())
+            results = {system: _run_child(system, args, articles_file) for system in systems}
+            print(_model_table(results, args))
+            return 0
         results = {system: _run_child(system, args, articles_file) for system in SYSTEMS}
     section = _table(results, args)
     print(section)

@@ -47,6 +47,8 @@ PINNED = {
                  "entities: list<item: struct<start: int64, end: int64, label: string, text: string>>",
                  "narrative_domain_domain: string", "narrative_domain_scores: map<string, double>",
                  "narrative_domain_p_narrative: double",
+                 "model_model: string", "model_encoder: string", "model_weights_sha256: string",
+                 "model_adapter_sha256: string",
                  "warnings: list<item: struct<code: string, message: string>>",
                  "timings: map<string, double>"],
     "removed": ["article_id: string", "index: int64", "start: int64", "end: int64", "text: string",

@@ -129,6 +129,8 @@ def check_memory(base: str, mix: list[str], args: argparse.Namespace, pid: int) 
         statuses, _ = post_all(base, batch, args.concurrency)
         errors += sum(s != 200 for s in statuses)
         samples.append(rss_mb(pid))
+        print(f"  {start + len(batch)} requests, {time.perf_counter() - t0:.0f} s, "
+              f"{errors} errors, RSS {samples[-1]:.0f} MB", flush=True)
     wall = time.perf_counter() - t0
     growth = samples[-1] / rss0 - 1
     peak = max(samples) / rss0 - 1

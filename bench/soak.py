@@ -160,7 +160,8 @@ def check_slow_body(base: str, port: int, sample: str, args: argparse.Namespace)
             data = slow.recv(65536)
         except TimeoutError:
             continue
-        except OSError:
+        except OSError:  # reset: the server closed it while the next byte was on its way
+            closed_after = time.monotonic() - t_slow
             break
         answer += data
         if data == b"":

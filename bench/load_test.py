@@ -28,6 +28,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -66,9 +67,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int, stages: str | None, workers: int) -> subprocess.Popen[bytes]:
+def start_server(port: int, stages: str | None, workers: int, extra: Sequence[str] = ()
+                 ) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "unspin.web", "--host", "127.0.0.1", "--port", str(port),
-           "--log-level", "warning", "--workers", str(workers)]
+           "--log-level", "warning", "--workers", str(workers), *extra]
     if stages is not None:
         cmd += ["--stages", stages]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT / "src")}

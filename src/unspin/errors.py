@@ -10,6 +10,7 @@ Hierarchy::
     │   ├── InputTooLargeError
     │   ├── NoArticleTextError
     │   ├── DecodeError
+    │   ├── BodyTimeoutError    a request body that did not arrive in time (web: 408)
     │   ├── RecordError         one malformed record in a JSONL / WARC stream
     │   ├── CorrectionsError    a corrected Label Studio / Prodigy export that cannot be read
     │   └── FetchError          a URL that cannot be fetched
@@ -32,6 +33,7 @@ from typing import Any
 __all__ = [
     "BinaryInputError",
     "BlockedURLError",
+    "BodyTimeoutError",
     "ConfigError",
     "CorrectionsError",
     "DecodeError",
@@ -96,6 +98,13 @@ class NoArticleTextError(InputError):
 
 class DecodeError(InputError):
     code = "E105"
+
+
+class BodyTimeoutError(InputError):
+    """The web app's request body did not all arrive within the time limit (a client that
+    sends it slowly, or stalls half way); answered with 408 and the connection closed."""
+
+    code = "E107"
 
 
 class RecordError(InputError):

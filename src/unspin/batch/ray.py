@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import signal
 import warnings
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -67,6 +68,22 @@ def _quiet_ray() -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def _keeping_signal_handlers() -> Iterator[None]:
+    """``ray.init`` installs Ray's own SIGTERM handler in the driver, which prints a stack
+    and aborts (exit -6): the run's interrupt handler never ran, no ``ray.shutdown``, and
+    Ray's actors were left running (issue 24). The handlers the run installed are put back,
+    so SIGTERM stops a Ray batch as it stops a local one (130, shards whole)."""
+    kept = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in kept.items():
+            if handler is not None:
+                with contextlib.suppress(ValueError):  # not the main thread: not ours
+                    signal.signal(sig, handler)
+
+
 class RayEngine:
     """Ray Data over ``workers`` actors (one CPU each)."""
 
@@ -91,10 +108,11 @@ class RayEngine:
             os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
             kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                       "configure_logging": False}
-            if self.address:
-                ray.init(address=self.address, **kwargs)
-            else:
-                ray.init(num_cpus=self.workers, **kwargs)
+            with _keeping_signal_handlers():
+                if self.address:
+                    ray.init(address=self.address, **kwargs)
+                else:
+                    ray.init(num_cpus=self.workers, **kwargs)
             self._started_here = True
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False

@@ -27,6 +27,10 @@ analyses in :mod:`unspin.web.service`:
   a chunked body is counted as it arrives. Either way the answer is 413 in the error shape,
   sent after the rest of the body (up to a bound) has been read and thrown away, so a client
   that writes its whole body before reading (urllib) sees the 413, not a reset connection.
+  The whole body must also arrive within ``body_timeout`` (default 60 s) of the request's
+  start: a client that sends it slowly or stalls gets a 408 (``BodyTimeoutError``) and the
+  connection is closed. (It never held the others, the server being asynchronous; the
+  limit frees its connection and request.)
 * **URLs are fetched only by the guarded fetcher** (:func:`unspin.ingest.url.fetch`): no
   private, loopback or link-local targets unless the options allow them. Tests inject its
   ``transport`` and ``resolver``; the guard itself cannot be swapped out.
@@ -40,6 +44,7 @@ analyses in :mod:`unspin.web.service`:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -57,6 +62,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from unspin import __version__
 from unspin.analyzer import Analyzer
 from unspin.errors import (
+    BodyTimeoutError,
     ConfigError,
     InputError,
     InputTooLargeError,
@@ -82,6 +88,8 @@ from unspin.web.service import InProcess, Service, WorkerPool
 
 __all__ = ["AnalyzeRequest", "ErrorBody", "Health", "create_app", "status_for"]
 
+#: How long a request's whole body may take to arrive (seconds): 10 MB at about 1.3 Mbit/s.
+BODY_TIMEOUT_S = 60.0
 #: Names a server bound to a loopback address answers to (a guard against DNS rebinding).
 LOOPBACK_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
 
@@ -119,6 +127,8 @@ def _error(description: str) -> dict[str, Any]:
 _ANALYZE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": Report, "description": "The report (see GET /api/schema)."},
     400: _error("The body is not valid JSON or not valid multipart form data."),
+    408: _error("The request body did not all arrive within the time limit (60 s unless "
+                "the server was started with another; BodyTimeoutError)."),
     413: _error("The request body, or the article in it, is over the size limit "
                 "(10 MB unless the server was started with another)."),
     415: _error("The body is neither application/json nor multipart/form-data."),
@@ -135,6 +145,8 @@ def status_for(exc: UnspinError) -> int:
     """The HTTP status of an error raised by the library."""
     if isinstance(exc, InputTooLargeError):
         return 413
+    if isinstance(exc, BodyTimeoutError):
+        return 408
     if isinstance(exc, InputError):
         return 422
     if isinstance(exc, ModelError | WorkerError):
@@ -149,6 +161,16 @@ def status_for(exc: UnspinError) -> int:
 
 class _BodyTooLarge(Exception):
     pass
+
+
+class _BodyTimeout(Exception):
+    pass
+
+
+def _body_timeout(seconds: float) -> BodyTimeoutError:
+    return BodyTimeoutError(
+        f"the request body did not all arrive within {seconds:g} s; send it again, "
+        "whole (or analyse large files with the command line)", limit_s=seconds)
 
 
 def _error_json(status: int, error: UnspinError) -> JSONResponse:
@@ -171,11 +193,21 @@ def _host_name(header: str) -> str:
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
-async def _drain(receive: Receive, limit: int) -> None:
-    """Read and discard the rest of a request body, at most ``limit`` bytes of it."""
+async def _receive_by(receive: Receive, deadline: float) -> Message:
+    """``receive()``, or :class:`_BodyTimeout` once the loop's clock passes ``deadline``."""
+    left = deadline - asyncio.get_running_loop().time()
+    try:
+        return await asyncio.wait_for(receive(), max(left, 0.0))
+    except TimeoutError:
+        raise _BodyTimeout from None
+
+
+async def _drain(receive: Receive, limit: int, deadline: float) -> None:
+    """Read and discard the rest of a request body, at most ``limit`` bytes of it, until
+    ``deadline`` (then :class:`_BodyTimeout`)."""
     seen = 0
     while seen <= limit:
-        message = await receive()
+        message = await _receive_by(receive, deadline)
         if message["type"] != "http.request":
             return  # the client went away
         seen += len(message.get("body", b""))
@@ -186,10 +218,11 @@ async def _drain(receive: Receive, limit: int) -> None:
 class _Guard:
     """Caps the request body, checks the Host header, adds security headers to every answer."""
 
-    def __init__(self, app: ASGIApp, *, max_body: int, allowed_hosts: frozenset[str] | None
-                 ) -> None:
+    def __init__(self, app: ASGIApp, *, max_body: int, allowed_hosts: frozenset[str] | None,
+                 body_timeout: float = BODY_TIMEOUT_S) -> None:
         self.app = app
         self.max_body = max_body
+        self.body_timeout = body_timeout
         self.allowed_hosts = allowed_hosts
         #: An oversized body up to this size is read and thrown away before the 413 goes
         #: out: a client that sends its whole body before reading the answer (Python's
@@ -202,6 +235,7 @@ class _Guard:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
         if self.allowed_hosts is not None:
             host = _host_name(headers.get("host", ""))
             if host not in self.allowed_hosts:
@@ -216,8 +250,12 @@ class _Guard:
                     scope, receive, send)
                 return
             if int(declared) > self.max_body:
-                if int(declared) <= self.drain_limit:
-                    await _drain(receive, self.drain_limit)
+                try:
+                    if int(declared) <= self.drain_limit:
+                        await _drain(receive, self.drain_limit, deadline)
+                except _BodyTimeout:
+                    await self._timed_out(scope, receive, send)
+                    return
                 await _error_json(413, _too_large(self.max_body, int(declared)))(
                     scope, receive, send)
                 return
@@ -227,7 +265,8 @@ class _Guard:
 
         async def counted_receive() -> Message:
             nonlocal received, body_done
-            message = await receive()
+            # the body is read with a time limit; what comes after it (a disconnect) is not
+            message = await (receive() if body_done else _receive_by(receive, deadline))
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 body_done = not message.get("more_body", False)
@@ -256,8 +295,22 @@ class _Guard:
             if started:
                 raise
             if not body_done:  # never wait for a body that has all come in
-                await _drain(receive, self.drain_limit - received)
+                try:
+                    await _drain(receive, self.drain_limit - received, deadline)
+                except _BodyTimeout:
+                    await self._timed_out(scope, receive, secured_send)
+                    return
             await _error_json(413, _too_large(self.max_body, None))(scope, receive, secured_send)
+        except _BodyTimeout:
+            if started:
+                raise
+            await self._timed_out(scope, receive, secured_send)
+
+    async def _timed_out(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """408, and the connection closed: the rest of the body is not waited for."""
+        response = _error_json(408, _body_timeout(self.body_timeout))
+        response.headers["Connection"] = "close"
+        await response(scope, receive, send)
 
 
 
@@ -268,6 +321,7 @@ class _Guard:
 def create_app(analyzer: Analyzer | None = None, options: Options | None = None, *,
                workers: int | None = None, max_body: int | None = None,
                allowed_hosts: Sequence[str] | None = None,
+               body_timeout: float = BODY_TIMEOUT_S,
                transport: httpx.BaseTransport | None = None,
                resolver: Resolver = resolve) -> FastAPI:
     """The web app over ``analyzer`` (or a new ``Analyzer(options)``), or over ``workers``
@@ -275,7 +329,8 @@ def create_app(analyzer: Analyzer | None = None, options: Options | None = None,
 
     ``max_body`` caps the request body in bytes (default ``options.max_bytes``, 10 MB);
     ``allowed_hosts``, when given, is the Host names the app answers to (``unspin serve``
-    passes the loopback names when bound to loopback). ``transport`` and ``resolver`` go to
+    passes the loopback names when bound to loopback); ``body_timeout`` is how long, in
+    seconds, a request's body may take to arrive before the answer is a 408. ``transport`` and ``resolver`` go to
     the guarded URL fetcher (tests pass fakes; the private-address guard always applies).
     The models load in the lifespan (``app.state.service.start()``, which may also be
     called before the server starts, as ``unspin serve`` does).
@@ -311,7 +366,7 @@ def create_app(analyzer: Analyzer | None = None, options: Options | None = None,
     )
     app.state.service = service
     app.add_middleware(
-        _Guard, max_body=limit,
+        _Guard, max_body=limit, body_timeout=body_timeout,
         allowed_hosts=frozenset(h.lower().strip("[]") for h in allowed_hosts)
         if allowed_hosts is not None else None)
 

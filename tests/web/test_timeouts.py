@@ -1,0 +1,136 @@
+"""A client that sends its body slowly, or stalls half way, holds no one else up, and its
+request ends in a coded 408 with the connection closed (issue 24).
+
+Served by uvicorn on 127.0.0.1, as `unspin serve` does; one server with the default body
+limit (60 s) and one with half a second, so that the limit is reached while the test's
+client is still dribbling.
+"""
+
+from __future__ import annotations
+
+import json
+import select
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from unspin.analyzer import Analyzer
+from unspin.web import create_app
+
+uvicorn = pytest.importorskip("uvicorn", reason="uvicorn is not installed")
+
+#: The short limit of the second server, in seconds.
+SHORT = 0.5
+#: How long a test waits for an answer before it fails (never reached when it passes).
+PATIENCE_S = 60.0
+
+
+@pytest.fixture(scope="module")
+def impatient_server(analyzer: Analyzer) -> Iterator[tuple[str, int]]:
+    """The app under uvicorn with a body limit of :data:`SHORT` seconds: (host, port)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(analyzer, body_timeout=SHORT),
+                                           log_level="warning", ws="none", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(300):
+        if server.started:
+            break
+        thread.join(0.05)
+    assert server.started, "uvicorn did not start"
+    yield "127.0.0.1", port
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+#: The start of a body of each kind; what follows it is the article's text, one byte at a time.
+BODY_STARTS = {
+    b"application/json": b'{"text": "',
+    b"multipart/form-data; boundary=x": b'--x\r\nContent-Disposition: form-data; name="file"; '
+                                        b'filename="a.txt"\r\nContent-Type: text/plain\r\n\r\n',
+}
+
+
+def _start_slow_request(port: int, content_type: bytes, declared: int) -> socket.socket:
+    """Headers that promise ``declared`` bytes of body, then only the first few of them."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"POST /api/analyze HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+              b"Content-Type: " + content_type + b"\r\n"
+              + f"Content-Length: {declared}\r\n\r\n".encode() + BODY_STARTS[content_type])
+    return s
+
+
+def _dribble_until_answered(s: socket.socket) -> bytes:
+    """Send one more byte of body every 50 ms until the server answers; then read the
+    answer to the end (the server closes the connection)."""
+    deadline = time.monotonic() + PATIENCE_S
+    while time.monotonic() < deadline:
+        if select.select([s], [], [], 0.05)[0]:
+            break
+        try:
+            s.sendall(b"a")
+        except OSError:  # closed by the server: its answer is in our buffer
+            break
+    else:
+        pytest.fail(f"no answer within {PATIENCE_S:.0f} s")
+    s.settimeout(PATIENCE_S)
+    data = b""
+    while chunk := s.recv(65536):
+        data += chunk
+    return data
+
+
+def _status_and_json(raw: bytes) -> tuple[int, dict[str, str], dict[str, object]]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, json.loads(body)
+
+
+def test_a_slow_body_does_not_hold_up_an_ordinary_request(live_server: str,
+                                                         article: str) -> None:
+    port = int(live_server.rsplit(":", 1)[1])
+    slow = _start_slow_request(port, b"application/json", 10_000)
+    try:
+        ordinary = httpx.post(live_server + "/api/analyze", json={"text": article},
+                              timeout=PATIENCE_S)
+        assert ordinary.status_code == 200, ordinary.text
+        still_waiting = not select.select([slow], [], [], 0)[0]
+        assert still_waiting, "the slow client was answered before the ordinary one"
+    finally:
+        slow.close()
+
+
+@pytest.mark.parametrize("content_type", list(BODY_STARTS))
+def test_a_body_that_arrives_too_slowly_is_a_coded_408_and_the_connection_closes(
+        impatient_server: tuple[str, int], content_type: bytes) -> None:
+    with _start_slow_request(impatient_server[1], content_type, 10_000) as slow:
+        status, headers, error = _status_and_json(_dribble_until_answered(slow))
+    assert status == 408
+    assert headers["connection"] == "close"
+    assert (error["code"], error["type"]) == ("E107", "BodyTimeoutError")
+    assert error["context"] == {"limit_s": str(SHORT)}
+
+
+def test_an_oversized_body_that_stalls_is_a_408_not_an_endless_drain(
+        impatient_server: tuple[str, int]) -> None:
+    """Over the size cap, the server reads the body away before its 413; a client that
+    stops sending gets the 408 instead of holding the connection."""
+    with _start_slow_request(impatient_server[1], b"application/json", 20_000_000) as slow:
+        status, _, error = _status_and_json(_dribble_until_answered(slow))
+    assert (status, error["code"]) == (408, "E107")
+
+
+def test_a_whole_body_within_the_limit_is_served(impatient_server: tuple[str, int],
+                                                 article: str) -> None:
+    host, port = impatient_server
+    response = httpx.post(f"http://{host}:{port}/api/analyze", json={"text": article},
+                          timeout=PATIENCE_S)
+    assert response.status_code == 200, response.text

@@ -185,7 +185,7 @@ def corpus(
     with corpus_mod.Corpus(results, filters=filters, all_copies=all_copies,
                            aliases=aliases) as db:
         if site is not None:
-            from unspin.corpus_site import write_site
+            from unspin.corpus.site import write_site
 
             result = write_site(db, site, top=top, period=per, compare=pair,
                                 per_count=per_count)

@@ -385,7 +385,7 @@ class Corpus:
         params: dict[str, Any] = {"limit": limit}
         if keys:
             wanted = sorted({tuple(d[k] for k in keys) for d in drills})
-            for i, c in enumerate(cols):
+            for i in range(len(cols)):
                 params[f"w{i}"] = [w[i] for w in wanted]
             unnest = ", ".join(f"unnest($w{i}) AS {c}" for i, c in enumerate(cols))
             joins += f" JOIN (SELECT {unnest}) w ON " + " AND ".join(
@@ -426,7 +426,8 @@ class Corpus:
     def failures_behind(self, *, stage: str | None = None, code: str | None = None,
                         limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
         """The failed records behind a failure count (all, or one stage and code)."""
-        where, params = ["TRUE"], {"limit": limit}
+        where: list[str] = ["TRUE"]
+        params: dict[str, Any] = {"limit": limit}
         for column, value in (("stage", stage), ("code", code)):
             if value is not None:
                 where.append(f"{column} = ${column}")

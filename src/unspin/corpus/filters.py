@@ -137,8 +137,11 @@ class Filters:
         since, until = one("since"), one("until")
         return cls(since=_date(since, "since") if since else None,
                    until=_date(until, "until") if until else None,
-                   all_copies=flag in _TRUE, period=period,  # type: ignore[arg-type]
-                   compare=compare, top=int(top) if top is not None else 20, **lists)
+                   outlets=lists["outlets"], speakers=lists["speakers"],
+                   narratives=lists["narratives"], techniques=lists["techniques"],
+                   genders=lists["genders"], stances=lists["stances"],
+                   all_copies=flag in _TRUE, period="week" if period == "week" else "month",
+                   compare=compare, top=int(top) if top is not None else 20)
 
     @classmethod
     def from_cli(cls, *, since: str | None = None, until: str | None = None,

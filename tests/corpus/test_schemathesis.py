@@ -23,7 +23,6 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-
 pytest.importorskip("tantivy", reason="tantivy (the batch extra) is not installed")
 from unspin.corpus import Corpus  # noqa: E402
 from unspin.corpus.search import build_index  # noqa: E402

@@ -977,7 +977,7 @@ def _action(name: str, db: Any, scratch: Path) -> Callable[[], int]:
     own over ``db.out``) and returns its result size; chosen keys are looked up here,
     before the timing."""
     from unspin import corpus
-    from unspin.corpus_site import write_site
+    from unspin.corpus.site import write_site
 
     if name == "render_html":
         return lambda: len(corpus.render_html(db))

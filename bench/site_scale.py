@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from unspin.corpus import Corpus
-    from unspin.corpus_site import write_site
+    from unspin.corpus.site import write_site
 
     out, site = args.dir / "out", args.dir / "site"
     shutil.rmtree(args.dir, ignore_errors=True)

@@ -78,7 +78,7 @@ def _corpus_shot(args: argparse.Namespace) -> int:
     from playwright.sync_api import sync_playwright
 
     from unspin.corpus import Corpus
-    from unspin.corpus_site import write_site
+    from unspin.corpus.site import write_site
 
     with tempfile.TemporaryDirectory() as tmp, Corpus(args.corpus) as db:
         result = write_site(db, Path(tmp), per_count=20)

@@ -104,7 +104,8 @@ def test_batch_writes_the_corpus_wide_tables(feed: Path, tmp_path: Path) -> None
     assert "canonical speakers, 0 near-duplicate copies" in " ".join(done.output.split())
     assert {p.name for p in (out / "derived").iterdir()} == {
         "speakers.parquet", "speaker_actors.parquet", "duplicates.parquet",
-        "quote_copies.parquet", "meta.json"}
+        "quote_copies.parquet", "meta.json", "search"}
+    assert json.loads((out / "derived" / "search" / "indexed.json").read_text())["shards"]
 
 
 @pytest.mark.parametrize("args", [

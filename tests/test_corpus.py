@@ -297,7 +297,7 @@ def test_the_alias_file_overrides_the_merge_for_this_view(crawl: Path, tmp_path:
 def test_a_copy_whose_original_is_filtered_out_is_the_views_copy_of_the_story(
         crawl: Path, filters: Filters) -> None:
     with Corpus(crawl, filters=filters) as db:
-        ids = {r[0] for r in db.con.execute("SELECT id FROM articles").fetchall()}
+        ids = {r[0] for r in db.execute("SELECT id FROM articles")[1]}
         assert "c2" in ids  # the Courier reprint of the Ledger story (c1)
         assert db.query("summary")[0]["copies_folded"] == 0 and db.copies() == (0, [])
 

@@ -18,7 +18,7 @@ from unspin.batch.worker import Outcome
 from unspin.batch.writer import ShardStore
 from unspin.cli import main
 from unspin.corpus import Corpus
-from unspin.corpus_site import article_file, write_site
+from unspin.corpus.site import article_file, write_site
 from unspin.errors import ConfigError
 from unspin.report.models import Actor, Narrative, Quote, Report, SourceInfo, Span, Technique
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sys
@@ -111,19 +110,6 @@ class PeriodChoice(StrEnum):
     month = "month"
 
 
-def _date(value: str | None, flag: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ConfigError(f"{flag} {value!r} is not a date; give YYYY-MM-DD") from exc
-
-
-def _split(values: list[str] | None) -> tuple[str, ...]:
-    return tuple(v.strip() for item in values or [] for v in item.split(",") if v.strip())
-
-
 def corpus(
     results: Annotated[list[Path], typer.Argument(
         help="Folders written by `unspin batch` (several are read as one corpus).")],
@@ -131,7 +117,7 @@ def corpus(
     output: Annotated[Path | None, typer.Option("--output", "-o",
                       help="Write here (a folder for csv without --query); default standard output.")] = None,
     query: Annotated[str | None, typer.Option(help="Only this query (see unspin.corpus.QUERIES).")] = None,
-    top: Annotated[int, typer.Option(min=0, help="Rows per ranking (speakers, outlets, narratives).")] = 20,
+    top: Annotated[int, typer.Option(min=0, max=1000, help="Rows per ranking (speakers, outlets, narratives).")] = 20,
     since: Annotated[str | None, typer.Option(help="Only articles published on or after this date (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Only articles published on or before this date (YYYY-MM-DD).")] = None,
     outlet: Annotated[list[str] | None, typer.Option(
@@ -139,6 +125,14 @@ def corpus(
     speaker: Annotated[list[str] | None, typer.Option(
         help="Only articles quoting these speakers (canonical name or alias; repeat, or "
              "comma-separated).")] = None,
+    narrative: Annotated[list[str] | None, typer.Option(
+        help="Only articles carrying one of these narratives (repeat).")] = None,
+    technique: Annotated[list[str] | None, typer.Option(
+        help="Only articles with one of these persuasion techniques (repeat).")] = None,
+    gender: Annotated[list[str] | None, typer.Option(
+        help="Only articles quoting a person of this gender (repeat).")] = None,
+    stance: Annotated[list[str] | None, typer.Option(
+        help="Only articles with a quote whose reporting verb has this stance (repeat).")] = None,
     compare: Annotated[str | None, typer.Option(
         help="Two outlets side by side over time: A,B (also keeps only their articles).")] = None,
     period: Annotated[PeriodChoice, typer.Option(help="Timeline period.")] = PeriodChoice.month,
@@ -156,25 +150,33 @@ def corpus(
         help="List the articles behind a count instead: KEY=VALUE, repeatable, KEY one of "
              "speaker, narrative, technique, outlet, month, week, has, quote (a repeated "
              "quote's cluster), gender (csv or json).")] = None,
+    index: Annotated[bool, typer.Option(
+        "--index", help="Build or update the full-text search index (OUT/derived/search; "
+                        "only the shards it lacks) and exit.")] = False,
+    search: Annotated[str | None, typer.Option(
+        help='Full-text search instead: words, "phrases", AND, OR, NOT, field:word (title, '
+             "text, quote, speaker, outlet), under the filters (csv or json).")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="With --search: hits listed.")] = 100,
 ) -> None:
     """Speakers, narratives, outlets and techniques across a batch output: an HTML page
-    (or a linked folder of pages with --site), CSV or JSON."""
+    (or a linked folder of pages with --site), CSV or JSON; or a full-text search."""
     from unspin import corpus as corpus_mod
 
     if query is not None and query not in corpus_mod.QUERIES:
         raise ConfigError(f"unknown query {query!r}; choose from {', '.join(corpus_mod.QUERIES)}")
-    pair: tuple[str, str] | None = None
-    outlets = _split(outlet)
-    if compare is not None:
-        named = _split([compare])
-        if len(named) != 2 or outlets:
-            raise ConfigError("--compare takes two outlets, A,B (and replaces --outlet)")
-        pair = (named[0], named[1])
-        outlets = named
-    filters = corpus_mod.Filters(since=_date(since, "--since"), until=_date(until, "--until"),
-                                 outlets=outlets, speakers=_split(speaker))
+    if index:
+        from unspin.corpus.search import build_index
+
+        for folder in results:
+            done = build_index(folder)
+            typer.echo(f"{folder}: indexed {done['shards']} new shards ({done['documents']} "
+                       f"articles); {done['total']} articles in the index", err=True)
+        return
+    filters = corpus_mod.Filters.from_cli(
+        since=since, until=until, all_copies=all_copies, period=period.value, compare=compare,
+        top=top, outlet=outlet, speaker=speaker, narrative=narrative, technique=technique,
+        gender=gender, stance=stance)
     names = [query] if query else list(corpus_mod.QUERIES)
-    per: corpus_mod.Period = "week" if period is PeriodChoice.week else "month"
     drill: dict[str, str] = {}
     for item in behind or []:
         key, sep, value = item.partition("=")
@@ -184,13 +186,14 @@ def corpus(
     if behind and (site is not None or query is not None):
         raise ConfigError("--behind lists the articles behind one count; it takes no --site "
                           "or --query")
-    with corpus_mod.Corpus(results, filters=filters, all_copies=all_copies,
-                           aliases=aliases) as db:
+    if search is not None and (behind or site is not None or query is not None):
+        raise ConfigError("--search lists the articles that match; it takes no --behind, "
+                          "--site or --query")
+    with corpus_mod.Corpus(results, filters=filters, aliases=aliases) as db:
         if site is not None:
-            from unspin.corpus_site import write_site
+            from unspin.corpus.site import write_site
 
-            result = write_site(db, site, top=top, period=per, compare=pair,
-                                per_count=per_count)
+            result = write_site(db, site, per_count=per_count)
             typer.echo(f"wrote {site / 'index.html'}: {result.counts} count pages, "
                        f"{result.articles} article pages", err=True)
             if result.missing:
@@ -198,7 +201,19 @@ def corpus(
                             f"the tables (e.g. {result.missing[0]}); their titles are not "
                             "linked", err=True, fg="yellow")
             return
-        if behind:
+        if search is not None:
+            from unspin.corpus.views import search_data
+
+            found = search_data(db, search, limit=limit)
+            if format is CorpusFormat.json:
+                text = json.dumps(found, indent=2, ensure_ascii=False) + "\n"
+            elif format is CorpusFormat.csv:
+                text = corpus_mod.rows_to_csv(found["rows"], ["id", "title", "outlet",
+                                                             "published", "score", "snippet",
+                                                             "input"])
+            else:
+                raise ConfigError("--search writes csv or json (--format csv|json)")
+        elif behind:
             total, rows = db.articles_behind(drill, limit=2**62)
             if format is CorpusFormat.json:
                 text = json.dumps({"behind": drill, "articles": total, "rows": rows},
@@ -208,19 +223,18 @@ def corpus(
             else:
                 raise ConfigError("--behind writes csv or json (--format csv|json)")
         elif format is CorpusFormat.html:
-            text = corpus_mod.render_html(db, top=top, period=per, compare=pair)
+            text = corpus_mod.render_html(db)
         elif format is CorpusFormat.json:
-            text = corpus_mod.to_json(db, names, top=top, period=per)
+            text = corpus_mod.to_json(db, names)
         elif len(names) == 1:
-            text = corpus_mod.to_csv(db, names[0], top=top, period=per)
+            text = corpus_mod.to_csv(db, names[0])
         else:
             if output is None or (output.exists() and not output.is_dir()):
                 raise ConfigError("csv holds one table: pass --query NAME, or -o FOLDER for one "
                                   "file per query")
             output.mkdir(parents=True, exist_ok=True)
             for name in names:
-                (output / f"{name}.csv").write_text(
-                    corpus_mod.to_csv(db, name, top=top, period=per), encoding="utf-8")
+                (output / f"{name}.csv").write_text(corpus_mod.to_csv(db, name), encoding="utf-8")
             return
     if output is not None:
         output.write_text(text, encoding="utf-8")

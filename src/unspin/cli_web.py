@@ -6,12 +6,16 @@ unspin.web`` runs it alone.
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from unspin.errors import ConfigError
 from unspin.options import ALL_STAGES, MB, MODEL_HELP, Options, parse_stages
+
+if TYPE_CHECKING:
+    from unspin.corpus import Corpus
 
 __all__ = ["is_loopback_host", "serve"]
 
@@ -51,8 +55,16 @@ def serve(
     log_level: Annotated[str, typer.Option(
         help="uvicorn log level: critical, error, warning, info, debug.")] = "info",
     model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
+    corpus: Annotated[list[Path] | None, typer.Option(
+        help="Explore this batch output live at /corpus (repeat: several read as one "
+             "corpus); alone unless --analysis.")] = None,
+    analysis: Annotated[bool, typer.Option(
+        "--analysis", help="With --corpus: serve the analysis page beside the explorer.")] = False,
+    time_limit: Annotated[float, typer.Option(
+        min=0.1, help="With --corpus: stop any corpus query after this many seconds.")] = 30.0,
 ) -> None:
-    """Serve the web page and the JSON API (POST /api/analyze; spec at /openapi.json)."""
+    """Serve the web page and the JSON API (POST /api/analyze; spec at /openapi.json), or
+    with --corpus the corpus explorer (/corpus, /api/corpus/…)."""
     try:
         import uvicorn
 
@@ -60,14 +72,21 @@ def serve(
         from unspin.web.app import BODY_TIMEOUT_S
     except ModuleNotFoundError as exc:
         raise ConfigError(f"`unspin serve` needs {exc.name!r}: pip install 'unspin[web]'") from exc
+    if analysis and not corpus:
+        raise ConfigError("--analysis goes with --corpus (the analysis page is served anyway "
+                          "without it)")
+    loopback = is_loopback_host(host)
+    hosts = ("127.0.0.1", "localhost", "::1", host) if loopback else None
+    if corpus and not analysis:
+        _serve_corpus(corpus, host=host, port=port, hosts=hosts, time_limit=time_limit,
+                      log_level=log_level)
+        return
     chosen = parse_stages(stages)
     options = Options(stages=chosen, allow_private=allow_private, max_bytes=int(max_mb * MB),
                       model=model)
-    loopback = is_loopback_host(host)
     if not loopback:
         typer.secho(f"warning: serving on {host}, reachable from other machines; the app has no "
                     "login and analyses whatever it is sent", err=True, fg="yellow")
-    hosts = ("127.0.0.1", "localhost", "::1", host) if loopback else None
     timeout = BODY_TIMEOUT_S if body_timeout is None else body_timeout
     if workers == 0:
         from unspin.analyzer import Analyzer
@@ -77,6 +96,10 @@ def serve(
     else:
         app = create_app(options=options, workers=workers, max_body=options.max_bytes,
                          allowed_hosts=hosts, body_timeout=timeout)
+    if corpus:
+        from unspin.corpus.server import corpus_router
+
+        app.include_router(corpus_router(_open_corpus(corpus, time_limit)))
     service = app.state.service
     typer.echo(f"loading the models ({workers or 'no'} worker process{'es' if workers != 1 else ''})"
                " …", err=True)
@@ -89,3 +112,36 @@ def serve(
     # long a body takes, which the app's guard adds (body_timeout, a 408).
     uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False,
                 timeout_keep_alive=KEEP_ALIVE_S)
+
+
+def _open_corpus(folders: list[Path], time_limit: float) -> Corpus:
+    """The corpus, with its search index brought up to date (only the new shards)."""
+    from unspin.corpus import Corpus
+    from unspin.corpus.search import build_index
+
+    for folder in folders:
+        done = build_index(folder)
+        if done["shards"]:
+            typer.echo(f"{folder}: indexed {done['shards']} new shards for search", err=True)
+    return Corpus(folders, time_limit=time_limit)
+
+
+def _serve_corpus(folders: list[Path], *, host: str, port: int, hosts: tuple[str, ...] | None,
+                  time_limit: float, log_level: str) -> None:
+    import uvicorn
+
+    from unspin.corpus.server import create_corpus_app
+
+    if hosts is None:
+        typer.secho(f"warning: serving on {host}, reachable from other machines; the explorer "
+                    "has no login", err=True, fg="yellow")
+    db = _open_corpus(folders, time_limit)
+    app = create_corpus_app(db, allowed_hosts=list(hosts) if hosts else None)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"unspin corpus explorer — open http://{shown}:{port}/corpus (Ctrl+C to stop)",
+               err=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False,
+                    timeout_keep_alive=KEEP_ALIVE_S)
+    finally:
+        db.close()

@@ -17,10 +17,14 @@ Hierarchy::
     │       └── BlockedURLError a URL that points at a private, loopback or link-local host
     ├── ModelError              a model or its package is missing, broken or tampered with
     ├── ConfigError             options that contradict each other or name unknown parts
-    │   └── FileAccessError     a path the command cannot read or write (a file where a
-    │                           folder goes, a missing folder, no permission)
+    │   ├── FileAccessError     a path the command cannot read or write (a file where a
+    │   │                       folder goes, a missing folder, no permission)
+    │   └── FilterError         a corpus filter, drill-down or parameter that cannot be
+    │       │                   answered: a bad date, an outlet the corpus lacks (web: 400)
+    │       └── SearchSyntaxError  a full-text search query that does not parse (web: 400)
     ├── PipelineError           a stage failed on a document (a bug: please report it)
-    └── WorkerError             an analysis worker process stopped (killed, out of memory)
+    ├── WorkerError             an analysis worker process stopped (killed, out of memory)
+    └── QueryTimeoutError       a corpus query ran past its time limit (web: 503)
 
 The CLI and the web app turn these into an exit code or a JSON error at one boundary
 (``unspin.cli`` and ``unspin.web``); library callers catch ``UnspinError``.
@@ -40,12 +44,15 @@ __all__ = [
     "EmptyInputError",
     "FetchError",
     "FileAccessError",
+    "FilterError",
     "InputError",
     "InputTooLargeError",
     "ModelError",
     "NoArticleTextError",
     "PipelineError",
+    "QueryTimeoutError",
     "RecordError",
+    "SearchSyntaxError",
     "UnspinError",
     "WorkerError",
 ]
@@ -137,6 +144,19 @@ class FileAccessError(ConfigError):
     code = "E301"
 
 
+class FilterError(ConfigError):
+    """A corpus view asked for what the corpus cannot answer: a date that is not one, an
+    outlet, speaker or label the corpus does not hold, a drill-down key it does not know."""
+
+    code = "E302"
+
+
+class SearchSyntaxError(FilterError):
+    """A full-text search query that the query language cannot parse."""
+
+    code = "E303"
+
+
 class PipelineError(UnspinError):
     code = "E400"
     exit_code = 1
@@ -147,4 +167,12 @@ class WorkerError(UnspinError):
     starts a fresh one, so the same request can be sent again."""
 
     code = "E500"
+    exit_code = 1
+
+
+class QueryTimeoutError(UnspinError):
+    """A corpus query ran past its time limit and was interrupted; narrow the filters (a
+    shorter date range, fewer outlets) or raise the limit."""
+
+    code = "E600"
     exit_code = 1

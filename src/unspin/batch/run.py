@@ -294,6 +294,8 @@ def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
                 flush()  # what finished before the end (or the interrupt) goes into a last shard
                 if not result.interrupted and not is_fresh(cfg.out, cfg.aliases):
                     result.derived = rebuild_derived(cfg.out, cfg.aliases)  # spans every shard
+                if not result.interrupted:
+                    _update_search(cfg.out)  # only the shards the index lacks
             except KeyboardInterrupt:  # held until that shard was whole, or during the rebuild
                 result.interrupted = True
                 status = "interrupted"
@@ -339,3 +341,15 @@ def _add_timings(result: BatchResult, outcome: Outcome) -> None:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _update_search(out: Path) -> None:
+    """Bring the full-text search index up to date (only new shards), where tantivy is
+    installed; without it, ``unspin corpus OUT --index`` says what to install."""
+    import importlib.util
+
+    if importlib.util.find_spec("tantivy") is None:
+        return
+    from unspin.corpus.search import build_index
+
+    build_index(out)

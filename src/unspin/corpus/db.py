@@ -1,0 +1,454 @@
+"""The :class:`Corpus`: one DuckDB database over batch outputs, and one guarded ``execute``.
+
+At open, every shard table becomes a view ``<table>_all`` over the Parquet files, and the
+corpus-wide tables ``speakers``, ``speaker_actors``, ``duplicates`` and ``quote_copies``
+are read from ``OUT/derived`` (or computed, when they do not match the shards). Nothing
+about a view's filters is built at open: each query gets them as common table expressions
+(``filtered_all``, ``folded``, ``articles``, ``quotes``, …) whose values are bound
+parameters (:meth:`Filters.where`), so one open corpus answers any number of differently
+filtered requests, concurrently: each runs on a cursor of its own, and a timer interrupts
+it past ``time_limit`` seconds (:class:`~unspin.errors.QueryTimeoutError`).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from unspin.batch.tables import TABLES
+from unspin.corpus.filters import Filters
+from unspin.corpus.queries import (
+    OUTLET,
+    PERIODS,
+    QUERIES,
+    Drill,
+    Period,
+    check_drill,
+    key_source,
+)
+from unspin.errors import FilterError, InputError, QueryTimeoutError
+
+__all__ = ["Corpus", "plain"]
+
+_LAYERS = [t for t in TABLES if t not in ("articles", "failures")]
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON holds it (dates as ISO strings)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+class Corpus:
+    """A DuckDB database with views over one or more batch outputs (several drivers'
+    folders read as one corpus; record ids are assumed distinct across them).
+
+    ``filters`` are the default view (what :meth:`query` answers when given none);
+    ``all_copies`` sets its ``all_copies``. ``aliases`` (a CSV
+    ``alias,canonical[,wikidata_id]``) overrides the automatic speaker merge for this
+    corpus (the speakers are then recomputed from the shards). ``time_limit`` (seconds)
+    interrupts any query that runs longer; None: no limit."""
+
+    def __init__(self, out: Path | list[Path], *, filters: Filters | None = None,
+                 all_copies: bool = False, aliases: Path | None = None,
+                 time_limit: float | None = None) -> None:
+        import duckdb
+
+        self.outs = list(out) if isinstance(out, list) else [out]
+        if not self.outs:
+            raise InputError("give at least one batch output folder")
+        for folder in self.outs:
+            if not any((folder / "shards").glob("part-*/articles.parquet")):
+                raise InputError(f"{folder} holds no finished batch shards; run `unspin batch … "
+                                 f"-o {folder}` first", path=str(folder))
+        self.out = self.outs[0]
+        self.aliases = aliases
+        self.time_limit = time_limit
+        self._lock = threading.Lock()
+        self._known: dict[str, Any] = {}
+        self.con = duckdb.connect(":memory:")
+        with self._readable():
+            for table in TABLES:
+                patterns = ", ".join(
+                    "'" + str(folder / "shards" / "part-*" / f"{table}.parquet").replace("'", "''")
+                    + "'" for folder in self.outs)
+                self.con.execute(f"CREATE VIEW {table}_all AS SELECT * FROM "
+                                 f"read_parquet([{patterns}], union_by_name = true)")
+            self._derived_views()
+        base = filters or Filters()
+        self.filters = self.resolve(replace(base, all_copies=base.all_copies or all_copies))
+
+    @property
+    def all_copies(self) -> bool:
+        return self.filters.all_copies
+
+    def _keep(self, name: str, table: Any) -> None:
+        """An Arrow table as a table of the database (not a registration on one connection:
+        every cursor sees it)."""
+        self.con.register("_arrow_in", table)
+        try:
+            self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM _arrow_in")
+        finally:
+            self.con.unregister("_arrow_in")
+
+    def _derived_views(self) -> None:
+        from unspin.batch.derived import (
+            DERIVED,
+            derive_duplicates,
+            derive_quote_copies,
+            derive_speakers,
+            is_fresh,
+        )
+        from unspin.batch.quote_copies import QuoteText
+        from unspin.batch.speakers import read_aliases
+
+        # a bad alias file answers before any work
+        aliases = read_aliases(self.aliases) if self.aliases is not None else None
+        # what the batch run stored (with the alias file it was given, if any) stands, unless
+        # this view brings its own alias file: then only the speakers are recomputed
+        stored = len(self.outs) == 1 and is_fresh(self.out, any_aliases=True)
+        if stored:
+            for name in ("duplicates", "speakers", "speaker_actors", "quote_copies"):
+                path = str(self.out / DERIVED / f"{name}.parquet").replace("'", "''")
+                self.con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+        else:
+            reader = self.con.sql(
+                "SELECT id, text, source_published FROM articles_all").to_arrow_reader()
+            self._keep("duplicates", derive_duplicates(reader))
+            rows = self.con.execute(
+                "SELECT q.article_id, q.id, substr(a.text, q.content_start + 1, "
+                "q.content_end - q.content_start), " + OUTLET + ", a.source_published, "
+                "q.content_start FROM quotes_all q JOIN articles_all a ON a.id = q.article_id "
+                "WHERE q.kind = 'direct'").fetchall()
+            self._keep("quote_copies", derive_quote_copies(QuoteText(*r) for r in rows))
+        if self.aliases is not None or not stored:
+            if stored:
+                self.con.execute("DROP VIEW speakers")
+                self.con.execute("DROP VIEW speaker_actors")
+            have = {r[0] for r in self.con.execute("DESCRIBE actors_all").fetchall()}
+            wanted = [c for c in ("article_id", "id", "name", "type", "description", "gender")
+                      if c in have]  # shards of an older unspin have no gender
+            tables = derive_speakers(
+                actors=self.con.sql(
+                    f"SELECT {', '.join(wanted)} FROM actors_all").to_arrow_table(),
+                quotes=self.con.sql(
+                    "SELECT article_id, speaker FROM quotes_all").to_arrow_table(),
+                aliases=aliases)
+            for name, table in tables.items():
+                self._keep(name, table)
+
+    # ------------------------------------------------------------------ the filters
+
+    def known(self, what: str) -> Any:
+        """The values the corpus holds for a filter key (cached): ``outlet`` (casefolded
+        name -> name), ``speaker`` ((casefolded name -> speaker), (name key -> speakers)),
+        ``narrative``, ``technique``, ``gender``, ``stance`` (sets)."""
+        with self._lock:
+            if what in self._known:
+                return self._known[what]
+        sql = {
+            "outlet": "SELECT DISTINCT " + OUTLET + " FROM articles_all a",
+            "speaker": "SELECT speaker, type, aliases FROM speakers",
+            "narrative": "SELECT DISTINCT narrative FROM narratives_all",
+            "technique": "SELECT DISTINCT technique FROM techniques_all",
+            "gender": "SELECT DISTINCT coalesce(gender, 'unknown') FROM speakers",
+            "stance": "SELECT DISTINCT cue_stance FROM quotes_all",
+        }[what]
+        rows = self._fetch(sql, {}, limit=None)[1]
+        value: Any
+        if what == "outlet":
+            value = {str(o).casefold(): str(o) for (o,) in rows}
+        elif what == "speaker":
+            from unspin.batch.speakers import name_key
+
+            names: dict[str, str] = {}
+            keys: dict[str, set[str]] = {}
+            for speaker, type_, aliases in rows:
+                for name in [*aliases, speaker]:
+                    names.setdefault(name.casefold(), speaker)
+                    if type_ == "person":
+                        keys.setdefault(name_key(name), set()).add(speaker)
+            value = (names, keys)
+        else:
+            value = {str(v) for (v,) in rows if v is not None} | (
+                {"unknown"} if what == "gender" else set())
+        with self._lock:
+            self._known[what] = value
+        return value
+
+    def resolve(self, f: Filters) -> Filters:
+        """``f`` with each name as the corpus spells it (an outlet in any case, a speaker by
+        any alias; else a name with the same key, titles dropped, when it belongs to one
+        person only); a name the corpus does not hold is a FilterError that says what it
+        holds."""
+        if f.resolved:
+            return f
+        changes: dict[str, Any] = {"resolved": True}
+        if f.outlets:
+            known: dict[str, str] = self.known("outlet")
+            missing = [o for o in f.outlets if o.casefold() not in known]
+            if missing:
+                shown = sorted(known.values())
+                raise FilterError(f"no outlet {', '.join(map(repr, missing))} in the corpus; "
+                                  f"outlets: {', '.join(shown[:40])}"
+                                  f"{' …' if len(shown) > 40 else ''}", param="outlet")
+            changes["outlets"] = tuple(known[o.casefold()] for o in f.outlets)
+            if f.compare:
+                changes["compare"] = (known[f.compare[0].casefold()],
+                                      known[f.compare[1].casefold()])
+        if f.speakers:
+            from unspin.batch.speakers import name_key
+
+            names, keys = self.known("speaker")
+
+            def find(given: str) -> str | None:  # the name as written, else a person by key
+                if given.casefold() in names:
+                    return str(names[given.casefold()])
+                found = keys.get(name_key(given), set())
+                return next(iter(found)) if len(found) == 1 else None
+
+            resolved = {s: find(s) for s in f.speakers}
+            missing = [s for s, r in resolved.items() if r is None]
+            if missing:
+                raise FilterError(f"no speaker {', '.join(map(repr, missing))} in the corpus "
+                                  "(give a canonical name or an alias; see the speaker_aliases "
+                                  "and top_speakers queries)", param="speaker")
+            changes["speakers"] = tuple(dict.fromkeys(r for r in resolved.values() if r))
+        for key, attr in (("narrative", "narratives"), ("technique", "techniques"),
+                          ("gender", "genders"), ("stance", "stances")):
+            given = getattr(f, attr)
+            if given:
+                have: set[str] = self.known(key)
+                missing = [v for v in given if v not in have]
+                if missing:
+                    raise FilterError(f"no {key} {', '.join(map(repr, missing))} in the corpus; "
+                                      f"choose from {', '.join(sorted(have)[:60])}", param=key)
+        return replace(f, **changes)
+
+    def _scoped(self, sql: str, f: Filters) -> tuple[str, dict[str, Any]]:
+        """``sql`` with the view's relations defined in front of it as common table
+        expressions over the ``_all`` views, and the values they bind."""
+        where, params = f.where()
+        ctes = [
+            "filtered_all AS NOT MATERIALIZED (SELECT a.* FROM articles_all a WHERE "
+            + (" AND ".join(where) or "TRUE") + ")",
+            # a copy is folded only into an original this view keeps (a reprint whose
+            # original another outlet or date filtered out is the view's copy of the story)
+            "folded AS NOT MATERIALIZED (SELECT d.* FROM duplicates d "
+            "JOIN filtered_all o ON o.id = d.duplicate_of)",
+            "articles AS NOT MATERIALIZED (SELECT * FROM filtered_all"
+            + ("" if f.all_copies else " WHERE id NOT IN (SELECT article_id FROM folded)") + ")",
+            *(f"{t} AS NOT MATERIALIZED (SELECT * FROM {t}_all WHERE article_id IN "
+              "(SELECT id FROM articles))" for t in _LAYERS
+              if re.search(rf"\b{t}\b", sql)),
+            "failures AS NOT MATERIALIZED (SELECT * FROM failures_all)",
+        ]
+        body = sql.strip()
+        if body[:4].upper() == "WITH":
+            text = "WITH " + ",\n".join(ctes) + ",\n" + body[4:]
+        else:
+            text = "WITH " + ",\n".join(ctes) + "\n" + body
+        return text, params
+
+    # ------------------------------------------------------------------ executing
+
+    def _fetch(self, sql: str, params: dict[str, Any], *, limit: float | None
+               ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run ``sql`` on a cursor of its own (so requests in other threads run beside it),
+        binding only the parameters it names, interrupted past ``limit`` seconds."""
+        import duckdb
+
+        used = set(_PARAM.findall(sql))
+        bound = {k: v for k, v in params.items() if k in used}
+        cur = self.con.cursor()
+        timer = threading.Timer(limit, cur.interrupt) if limit else None
+        try:
+            if timer is not None:
+                timer.start()
+            with self._readable():
+                try:
+                    result = cur.execute(sql, bound)
+                    names = [d[0] for d in result.description or []]
+                    return names, result.fetchall()
+                except duckdb.InterruptException:
+                    raise QueryTimeoutError(
+                        f"the query ran past its time limit of {limit:g} s and was stopped; "
+                        "narrow the view (a shorter date range, an outlet or a speaker)",
+                        limit=limit) from None
+        finally:
+            if timer is not None:
+                timer.cancel()
+            cur.close()
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None, *,
+                filters: Filters | None = None, limit: float | None = None
+                ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of ``sql`` under ``filters`` (default: this corpus's),
+        with ``params`` bound, interrupted past ``limit`` seconds (default
+        ``time_limit``)."""
+        f = self.resolve(filters) if filters is not None else self.filters
+        text, bound = self._scoped(sql, f)
+        return self._fetch(text, {**bound, **(params or {})},
+                           limit=limit if limit is not None else self.time_limit)
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    @contextmanager
+    def _readable(self) -> Iterator[None]:
+        """A damaged batch output (a truncated or foreign Parquet file, a folder whose name
+        DuckDB reads as a pattern) is an InputError naming it, not DuckDB's exception."""
+        import duckdb
+
+        try:
+            yield
+        except duckdb.InterruptException:
+            raise
+        except duckdb.Error as exc:
+            raise InputError(f"cannot read the batch output {', '.join(map(str, self.outs))} "
+                             f"({type(exc).__name__}: {str(exc).splitlines()[0]}); rerun "
+                             "`unspin batch` on its inputs (with --force to rebuild it)",
+                             path=str(self.out)) from exc
+
+    # ------------------------------------------------------------------ the queries
+
+    def run(self, name: str, *, top: int | None = None, period: Period | None = None,
+            filters: Filters | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and raw rows of query ``name`` (``top`` and ``period`` default to
+        the filters')."""
+        if name not in QUERIES:
+            raise FilterError(f"unknown query {name!r}; choose from {', '.join(QUERIES)}",
+                              param="query")
+        f = filters if filters is not None else self.filters
+        top = f.top if top is None else top
+        period = f.period if period is None else period
+        if period not in PERIODS:
+            raise FilterError(f"unknown period {period!r}; choose week or month")
+        if top < 0:
+            raise FilterError(f"top must be 0 or more, not {top}")
+        return self.execute(QUERIES[name], {"top": top, "period": period}, filters=f)
+
+    def query(self, name: str, *, top: int | None = None, period: Period | None = None,
+              filters: Filters | None = None) -> list[dict[str, Any]]:
+        """The rows of query ``name`` as dicts (dates as ISO strings)."""
+        cols, rows = self.run(name, top=top, period=period, filters=filters)
+        return [{c: plain(v) for c, v in zip(cols, row, strict=True)} for row in rows]
+
+    def articles_behind(self, keys: Drill, *, limit: int = 100, filters: Filters | None = None
+                        ) -> tuple[int, list[dict[str, Any]]]:
+        """The articles behind one count: how many there are, and the first ``limit`` of
+        them (id, title, outlet, date; newest first) — under the filters and copy folding,
+        so the numbers match the page's."""
+        return self.articles_behind_many([keys], limit=limit, filters=filters)[0]
+
+    def articles_behind_many(self, drills: Sequence[Drill], *, limit: int = 100,
+                             filters: Filters | None = None
+                             ) -> list[tuple[int, list[dict[str, Any]]]]:
+        """:meth:`articles_behind` for many counts at once, in order: one query per set of
+        keys (all the speakers' counts together, all the speaker × narrative cells…), not
+        one per count, so a site of a million articles costs a few scans, not thousands."""
+        for drill in drills:
+            check_drill(drill)
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for n, drill in enumerate(drills):
+            groups.setdefault(tuple(sorted(drill)), []).append(n)
+        found: list[tuple[int, list[dict[str, Any]]]] = [(0, [])] * len(drills)
+        for keys, members in groups.items():
+            for n, result in zip(members, self._behind_group(
+                    keys, [drills[m] for m in members], limit, filters), strict=True):
+                found[n] = result
+        return found
+
+    def _behind_group(self, keys: tuple[str, ...], drills: list[Drill], limit: int,
+                      filters: Filters | None) -> list[tuple[int, list[dict[str, Any]]]]:
+        """One query for every drill-down with these ``keys``: each wanted combination of
+        values (bound as lists, unnested side by side), with its total and its first
+        ``limit`` articles (window functions)."""
+        cols = [f"v{i}" for i in range(len(keys))]
+        joins = "".join(f" JOIN ({key_source(k)}) s{i} ON s{i}.article_id = a.id"
+                        for i, k in enumerate(keys))
+        params: dict[str, Any] = {"limit": limit}
+        if keys:
+            wanted = sorted({tuple(d[k] for k in keys) for d in drills})
+            for i in range(len(cols)):
+                params[f"w{i}"] = [w[i] for w in wanted]
+            unnest = ", ".join(f"unnest($w{i}) AS {c}" for i, c in enumerate(cols))
+            joins += f" JOIN (SELECT {unnest}) w ON " + " AND ".join(
+                f"w.v{i} = s{i}.v" for i in range(len(keys)))
+        part = ", ".join(cols) if keys else "NULL"
+        sql = ("WITH hits AS (SELECT DISTINCT " + "".join(f"w.{c}, " for c in cols) +
+               "a.id, a.source_title AS title, " + OUTLET + " AS outlet, "
+               "TRY_CAST(a.source_published AS DATE) AS published, a.input "
+               f"FROM articles a{joins}) "
+               f"SELECT *, count(*) OVER (PARTITION BY {part}) AS total, row_number() OVER "
+               f"(PARTITION BY {part} ORDER BY published DESC NULLS LAST, id) AS rn "
+               "FROM hits QUALIFY rn <= $limit")
+        names, fetched = self.execute(sql, params, filters=filters)
+        by_value: dict[tuple[str, ...], tuple[int, list[dict[str, Any]]]] = {}
+        for row in fetched:
+            r = dict(zip(names, row, strict=True))
+            value = tuple(str(r.pop(c)) for c in cols)
+            total = int(r.pop("total"))
+            r.pop("rn")
+            by_value.setdefault(value, (total, []))[1].append(
+                {c: plain(v) for c, v in r.items()})
+        for _, rows in by_value.values():  # newest first, undated last, then by id
+            rows.sort(key=lambda r: str(r["id"]))
+            rows.sort(key=lambda r: r["published"] or "", reverse=True)
+        return [by_value.get(tuple(d[k] for k in keys), (0, [])) for d in drills]
+
+    def articles_by_id(self, ids: Sequence[str], *, filters: Filters | None = None
+                       ) -> dict[str, dict[str, Any]]:
+        """The articles among ``ids`` that the view keeps (id, title, outlet, published,
+        input, text): what a search hit shows once the filters apply."""
+        names, rows = self.execute(
+            "SELECT a.id, a.source_title AS title, " + OUTLET + " AS outlet, "
+            "TRY_CAST(a.source_published AS DATE) AS published, a.input, a.text "
+            "FROM articles a WHERE list_contains($ids, a.id)", {"ids": list(ids)},
+            filters=filters)
+        return {str(r[0]): {c: plain(v) for c, v in zip(names, r, strict=True)} for r in rows}
+
+    def failures_behind(self, *, stage: str | None = None, code: str | None = None,
+                        limit: int = 100) -> tuple[int, list[dict[str, Any]]]:
+        """The failed records behind a failure count (all, or one stage and code)."""
+        where: list[str] = ["TRUE"]
+        params: dict[str, Any] = {"limit": limit}
+        for column, value in (("stage", stage), ("code", code)):
+            if value is not None:
+                where.append(f"{column} = ${column}")
+                params[column] = value
+        clause = " AND ".join(where)
+        _, rows = self.execute(f"SELECT count(*) FROM failures WHERE {clause}", params)
+        total = int(rows[0][0]) if rows else 0
+        cols, found = self.execute(f"SELECT id, source, stage, code, type, message FROM failures "
+                                   f"WHERE {clause} ORDER BY id LIMIT $limit", params)
+        return total, [dict(zip(cols, row, strict=True)) for row in found]
+
+    def copies(self, *, limit: int = 100, filters: Filters | None = None
+               ) -> tuple[int, list[dict[str, Any]]]:
+        """The near-duplicate copies folded into their originals (under the filters)."""
+        sql = ("FROM folded d JOIN filtered_all c ON c.id = d.article_id "
+               "JOIN filtered_all o ON o.id = d.duplicate_of")
+        _, rows = self.execute(f"SELECT count(*) {sql}", filters=filters)
+        total = int(rows[0][0]) if rows else 0
+        cols, found = self.execute(
+            "SELECT d.article_id AS id, c.source_title AS title, d.duplicate_of, "
+            "o.source_title AS original_title, round(d.similarity, 3) AS similarity "
+            f"{sql} ORDER BY d.similarity DESC, d.article_id LIMIT $limit", {"limit": limit},
+            filters=filters)
+        return total, [dict(zip(cols, row, strict=True)) for row in found]

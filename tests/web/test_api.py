@@ -466,3 +466,25 @@ def test_a_client_that_hangs_up_mid_body_gets_a_coded_400_not_a_traceback(
     assert start["status"] == 400
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")  # type: ignore[misc]
     assert b"closed the connection" in body
+
+
+def test_each_kind_of_library_error_answers_its_own_status_never_a_500_for_a_bad_request(
+        ) -> None:
+    from unspin.errors import (
+        BodyTimeoutError,
+        ConfigError,
+        InputError,
+        InputTooLargeError,
+        ModelError,
+        PipelineError,
+        WorkerError,
+    )
+    from unspin.web.app import status_for
+
+    assert status_for(InputTooLargeError("too big")) == 413
+    assert status_for(BodyTimeoutError("too slow")) == 408
+    assert status_for(InputError("unreadable")) == 422
+    assert status_for(ConfigError("no such stage")) == 400
+    assert status_for(ModelError("not installed")) == 503
+    assert status_for(WorkerError("worker died")) == 503
+    assert status_for(PipelineError("a bug")) == 500  # ours, not the client's

@@ -149,6 +149,8 @@ def status_for(exc: UnspinError) -> int:
         return 408
     if isinstance(exc, InputError):
         return 422
+    if isinstance(exc, ConfigError):
+        return 400  # a request that asks for something unspin does not do (e.g. a stage)
     if isinstance(exc, ModelError | WorkerError):
         return 503
     return 500

@@ -132,7 +132,7 @@ def test_train_hands_every_corrections_file_to_the_trainer(
     import unspin.eval.techniques as eval_techniques
 
     monkeypatch.setattr(eval_techniques, "record_dev",
-                        lambda data, path, console: scored.append(path) or {})
+                        lambda data, path, console, model=None: scored.append(path) or {})
     second = tmp_path / "second.jsonl"
     second.write_text("", encoding="utf-8")
     code, out, err = run(["train", task, "--data", str(tmp_path), "--corrections",
@@ -151,21 +151,34 @@ def test_train_without_corrections_calls_the_trainer_as_before(
 
     seen: dict[str, object] = {}
     monkeypatch.setattr(techniques, "run", lambda data, **kw: seen.update(kw) or tmp_path)
-    monkeypatch.setattr(eval_techniques, "record_dev", lambda data, path, console: {})
+    monkeypatch.setattr(eval_techniques, "record_dev",
+                        lambda data, path, console, model=None: {})
     assert run(["train", "techniques", "--data", str(tmp_path)], capsys)[0] == 0
     assert "corrections" not in seen
 
 
-def test_train_encoder_hands_the_chosen_base_encoder_to_the_trainer(
+def test_train_hands_the_chosen_encoder_to_every_trainer(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import unspin.eval.techniques as eval_techniques
     import unspin.train.encoder as encoder
+    import unspin.train.roles as roles
+    import unspin.train.techniques as techniques
 
     seen: dict[str, object] = {}
     monkeypatch.setattr(encoder, "run", lambda data, **kw: seen.update(kw) or tmp_path)
     assert run(["train", "encoder", "--data", str(tmp_path), "--model", "BASE"], capsys)[0] == 0
     assert seen["model"] == "base"
-    code, _, err = run(["train", "roles", "--data", str(tmp_path), "--model", "base"], capsys)
-    assert code == 2 and "takes no --model" in err
+    seen.clear()
+    monkeypatch.setattr(roles, "run", lambda data, **kw: seen.update(kw) or tmp_path)
+    assert run(["train", "roles", "--data", str(tmp_path), "--model", "base"], capsys)[0] == 0
+    assert seen["model"] == "base"  # the head is trained on base, into base's folder
+    scored: dict[str, object] = {}
+    monkeypatch.setattr(techniques, "run", lambda data, **kw: tmp_path)
+    monkeypatch.setattr(eval_techniques, "record_dev",
+                        lambda data, path, console, model=None: scored.update(model=model) or {})
+    assert run(["train", "techniques", "--data", str(tmp_path), "--model", "base"],
+               capsys)[0] == 0
+    assert scored["model"] == "base"  # and its dev figures are scored on base too
     code, _, err = run(["train", "encoder", "--data", str(tmp_path), "--model", "huge"], capsys)
     assert code == 2 and "unknown model 'huge'" in err
 

@@ -374,6 +374,9 @@ class TrainedNarratives:
         #: The encoder it reads: ``model``, else the one it was trained on.
         self.encoder = spec(model or model_of(self.model.meta.get("encoder"))).key
         require_encoder(self.model.meta.get("encoder"), "narratives", path, model=self.encoder)
+        from unspin.encoder import load_encoder
+
+        load_encoder(model=self.encoder)  # fail now (a missing base model), not on a document
 
     def predict(self, texts: Sequence[Sequence[str]]) -> list[DocNarratives]:
         from unspin.encoder import embed

@@ -347,6 +347,9 @@ class TrainedRoles:
         #: The encoder it reads: ``model``, else the one it was trained on.
         self.encoder = spec(model or model_of(self.model.meta.get("encoder"))).key
         require_encoder(self.model.meta.get("encoder"), "roles", path, model=self.encoder)
+        from unspin.encoder import load_encoder
+
+        load_encoder(model=self.encoder)  # fail now (a missing base model), not on a document
 
     def predict(self, texts: Sequence[RoleInput]) -> list[list[RoleGuess]]:
         from unspin.encoder import encode_document, spec

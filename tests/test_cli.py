@@ -183,6 +183,26 @@ def test_train_hands_the_chosen_encoder_to_every_trainer(
     assert code == 2 and "unknown model 'huge'" in err
 
 
+def test_train_encoder_distils_from_a_teacher_over_unlabeled_folders_and_only_it_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import unspin.train.encoder as encoder
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(encoder, "run", lambda data, **kw: seen.update(kw) or tmp_path)
+    assert run(["train", "encoder", "--data", str(tmp_path), "--teacher", "Base",
+                "--unlabeled", str(tmp_path), "--unlabeled", str(tmp_path)], capsys)[0] == 0
+    assert seen["teacher"] == "base" and seen["unlabeled"] == (tmp_path, tmp_path)
+    code, _, err = run(["train", "techniques", "--data", str(tmp_path), "--teacher", "base"],
+                       capsys)
+    assert code == 2 and "takes no --teacher" in err
+    code, _, err = run(["train", "encoder", "--data", str(tmp_path), "--unlabeled",
+                        str(tmp_path)], capsys)
+    assert code == 2 and "only read with a --teacher" in err
+    code, _, err = run(["train", "encoder", "--data", str(tmp_path), "--teacher", "base",
+                        "--unlabeled", str(tmp_path / "nope")], capsys)
+    assert code == 2 and "no such unlabeled folder" in err
+
+
 def test_corrections_for_a_task_that_takes_none_or_a_missing_file_are_refused(
         tmp_path: Path, corrected_export: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["train", "narratives", "--data", str(tmp_path), "--corrections",

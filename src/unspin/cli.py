@@ -247,6 +247,13 @@ def train(
         "`make base-model` installs it). `train encoder` fine-tunes it; every other task "
         "trains its head on it (fine-tuned encoder first) into that encoder's model folder. "
         "Default $UNSPIN_MODEL, else small.")] = None,
+    teacher: Annotated[str | None, typer.Option(
+        help="`train encoder` only: distil from this model's fine-tuned encoder (base): the "
+        "student also learns the teacher's token outputs, on PTC and on --unlabeled text.")] = None,
+    unlabeled: Annotated[list[Path] | None, typer.Option(
+        "--unlabeled", help="With --teacher: a folder of unlabeled news for the teacher to "
+        "label (PolNeAR, SemEval-2025 or the extraction benchmark; their train text only); "
+        "repeatable.")] = None,
 ) -> None:
     """Train a model-backed stage and write its artifact with provenance."""
     from unspin.train import CORRECTABLE, TASKS
@@ -258,6 +265,19 @@ def train(
         from unspin.encoder import spec
 
         extra["model"] = spec(model).key
+    if teacher is not None or unlabeled:
+        if task != "encoder":
+            raise ConfigError(f"`unspin train {task}` takes no --teacher or --unlabeled; "
+                              "only `unspin train encoder` distils")
+        if unlabeled and teacher is None:
+            raise ConfigError("--unlabeled text is only read with a --teacher to label it")
+        missing = [str(u) for u in unlabeled or () if not u.is_dir()]
+        if missing:
+            raise ConfigError(f"no such unlabeled folder: {', '.join(missing)}")
+        from unspin.encoder import spec
+
+        extra["teacher"] = spec(teacher).key
+        extra["unlabeled"] = tuple(unlabeled or ())
     if corrections:
         if task not in CORRECTABLE:
             raise ConfigError(f"`unspin train {task}` takes no --corrections; only "

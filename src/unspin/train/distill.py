@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from unspin.errors import ConfigError, ModelError
+from unspin.errors import ConfigError, InputError, ModelError
 
 __all__ = ["UnlabeledText", "align", "teacher_probs", "unlabeled_sentences", "unlabeled_texts"]
 
@@ -57,14 +57,14 @@ def _source_kind(folder: Path) -> str:
 
         if (_split_dir(folder, "train") / "text").is_dir():
             return "polnear"
-    except Exception:  # noqa: BLE001 - not a PolNeAR folder; try the next kind
+    except InputError:  # not a PolNeAR folder; try the next kind
         pass
     try:
         from unspin.corpora.semeval import resolve_root
 
         if (resolve_root(folder) / "train" / "EN" / "raw-documents").is_dir():
             return "semeval"
-    except Exception:  # noqa: BLE001 - not a SemEval folder either
+    except InputError:  # not a SemEval folder either
         pass
     return "unknown"
 

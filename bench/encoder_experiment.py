@@ -18,6 +18,14 @@ exact F1 of content, source and cue (the tagger alone, decoded and grouped). Sma
 the encoder the stages ship (its PTC adapters merged); base is the frozen mpnet (it has no
 adapters of its own yet) — so base's row is a lower bound for it.
 
+``--teacher base --unlabeled DIR …`` compares the small encoder trained from gold alone with
+the small encoder distilled from base (``unspin train encoder --teacher``), both with the
+shipped recipe (``Settings()``: 4 epochs, keep loss 3; ``--epochs`` to change), in one run:
+
+    python bench/encoder_experiment.py --data ../shared/data/ptc --teacher base --epochs 4 \
+        --unlabeled ../shared/data/polnear --unlabeled ../shared/data/semeval2025-t10 \
+        --unlabeled ../shared/data/article-extraction-benchmark
+
 Writes each run's artifact to ``--out/MODEL`` (default a folder in the temp dir, never the
 package) and prints the per-epoch table (markdown) that BENCHMARKS.md records.
 """
@@ -47,12 +55,19 @@ def main() -> None:
     ap.add_argument("--keep-weight", type=float, default=0.0,
                     help="the keep loss (0: off for both, the experiment's default; it only "
                          "guards the sentence embeddings that narratives read)")
+    ap.add_argument("--teacher", default=None,
+                    help="distil: compare small from gold with small distilled from this model")
+    ap.add_argument("--unlabeled", type=Path, action="append", default=[],
+                    help="with --teacher: a folder of unlabeled news (repeatable)")
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "unspin-encoder-experiment")
     args = ap.parse_args()
 
     console = Console(stderr=True)
     if args.attribution is not None:
         attribution(args, console)
+        return
+    if args.teacher is not None:
+        distillation(args, console)
         return
 
     from unspin.train.encoder import Settings, run
@@ -76,6 +91,32 @@ def main() -> None:
               f"{h['tune_si_r']:.4f} | {h['threshold']} | {h['tune_tc_acc_token_head']:.4f} | "
               f"{h['seconds']:.0f} |")
     print(f"\nthreads: torch {os.environ.get('OMP_NUM_THREADS', 'default')}")
+
+
+def distillation(args: argparse.Namespace, console: Console) -> None:
+    from unspin.train.encoder import Settings, run
+
+    settings = replace(Settings(), epochs=args.epochs)
+    rows = []
+    for name, teacher in (("small from gold", None), (f"small from gold + {args.teacher}", args.teacher)):
+        out = args.out / ("small-gold" if teacher is None else f"small-from-{teacher}")
+        if not (out / "meta.json").is_file():
+            t0 = time.perf_counter()
+            run(args.data, out=out, seed=args.seed, console=console, settings=settings,
+                model="small", teacher=teacher, unlabeled=args.unlabeled if teacher else ())
+            console.print(f"{name}: {time.perf_counter() - t0:.0f} s")
+        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+        rows.extend((name, h) for h in meta["history"])
+        if teacher is not None:
+            d = meta["distillation"]
+            console.print(f"unlabeled: {d['unlabeled_sentences']} sentences "
+                          f"{d['unlabeled_by_source']}; teacher pass {d['teacher_seconds']} s")
+    print("| student | epoch | tune SI F1 | SI P | SI R | threshold | TC on gold spans | epoch s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, h in rows:
+        print(f"| {name} | {h['epoch']} | {h['tune_si_f1_token_head']:.4f} | {h['tune_si_p']:.4f} | "
+              f"{h['tune_si_r']:.4f} | {h['threshold']} | {h['tune_tc_acc_token_head']:.4f} | "
+              f"{h['seconds']:.0f} |")
 
 
 def attribution(args: argparse.Namespace, console: Console) -> None:

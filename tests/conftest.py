@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
+# The suite runs on the small encoder (about five times faster than base, the default when
+# installed); a test of base names it (``model="base"``), and a test of the default itself
+# clears the variable. Set before any test starts a subprocess, so those inherit it too.
+os.environ.setdefault("UNSPIN_MODEL", "small")
+
 
 # --------------------------------------------------------------------------- no leaks
 # Every test leaves the process as it found it: no child process still running, no signal

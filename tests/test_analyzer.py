@@ -81,6 +81,20 @@ def test_the_model_is_an_option_checked_when_the_options_are_built() -> None:
         Options(model="large")
 
 
+def test_a_report_made_with_small_because_the_default_base_is_not_installed_says_so(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import unspin.encoder as enc
+    from unspin.encoder import MODEL_ENV
+
+    monkeypatch.delenv(MODEL_ENV, raising=False)
+    monkeypatch.setattr(enc, "base_installed", lambda: False)
+    unchosen = Analyzer(Options(stages=("actors",))).analyze(SAMPLE)
+    w021 = [w.message for w in unchosen.warnings if w.code == "W021"]
+    assert len(w021) == 1 and "small was used" in w021[0] and "make base-model" in w021[0]
+    chosen = Analyzer(Options(stages=("actors",)), model="small").analyze(SAMPLE)
+    assert "W021" not in [w.code for w in chosen.warnings]
+
+
 def test_base_stages_without_a_head_or_weights_are_skipped_with_the_command_that_fixes_it(
         require_models: Any) -> None:
     """``model="base"`` never falls back to small's heads (one encoder pass): a stage whose

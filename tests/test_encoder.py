@@ -150,17 +150,38 @@ def test_a_broken_adapter_file_is_a_model_error_that_says_how_to_rebuild_it(
 
 # --- the two encoders -------------------------------------------------------------------
 
-def test_small_is_the_default_and_base_is_mpnet_with_twice_the_width(
+def test_base_is_the_default_when_installed_and_is_mpnet_with_twice_the_width(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from unspin.encoder import MODEL_ENV, spec
+    import unspin.encoder as enc
+    from unspin.encoder import MODEL_ENV, default_notice, spec
 
     monkeypatch.delenv(MODEL_ENV, raising=False)
-    assert spec().key == "small" and spec().dim == 384 and spec().token_layers == (4, 5)
+    monkeypatch.setattr(enc, "base_installed", lambda: True)
+    assert spec().key == "base" and default_notice() is None
     base = spec("base")
     assert base.dim == 768 and base.n_layers == 12 and base.token_layers == (8, 10)
     assert base.width == 1536 and not base.token_types
-    monkeypatch.setenv(MODEL_ENV, "base")
-    assert spec().key == "base"
+    small = spec("small")
+    assert small.dim == 384 and small.token_layers == (4, 5) and small.token_types
+    monkeypatch.setenv(MODEL_ENV, "small")
+    assert spec().key == "small"
+
+
+def test_without_base_installed_the_default_is_small_and_says_so_unless_small_was_chosen(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import unspin.encoder as enc
+    from unspin.encoder import MODEL_ENV, default_notice, spec, using
+
+    monkeypatch.delenv(MODEL_ENV, raising=False)
+    monkeypatch.setattr(enc, "base_installed", lambda: False)
+    assert spec().key == "small"
+    notice = default_notice()
+    assert notice is not None and "make base-model" in notice and "--model small" in notice
+    assert default_notice("small") is None  # chosen: nothing to say
+    with using("small"):
+        assert default_notice() is None
+    monkeypatch.setenv(MODEL_ENV, "small")
+    assert default_notice() is None
 
 
 def test_each_model_reads_its_own_heads_and_artifacts_name_the_encoder_they_were_trained_on(
@@ -168,6 +189,7 @@ def test_each_model_reads_its_own_heads_and_artifacts_name_the_encoder_they_were
     from unspin.encoder import MODEL_ENV, model_of, spec, using
 
     monkeypatch.delenv(MODEL_ENV, raising=False)
+    default = spec().key
     assert spec("small").artifact("roles").parts[-2:] == ("models", "roles")
     assert spec("base").artifact("roles").parts[-3:] == ("models", "base", "roles")
     assert model_of("sentence-transformers/all-mpnet-base-v2+lora:0123") == "base"
@@ -176,7 +198,9 @@ def test_each_model_reads_its_own_heads_and_artifacts_name_the_encoder_they_were
     with using("base") as key:
         assert key == "base" and spec().key == "base"
         assert spec("small").key == "small"  # a named model still wins
-    assert spec().key == "small"  # the default is back after the block
+    with using("small"):
+        assert spec().key == "small"
+    assert spec().key == default  # the default is back after the block
 
 
 def test_a_document_encoded_by_one_encoder_is_not_read_by_a_stage_of_the_other() -> None:

@@ -79,6 +79,9 @@ class Analyzer:
             return build_report(article, None, language=language.code, warnings=warnings,
                                 timings=timings)
         pipe = self.pipeline
+        notice = self._default_notice()
+        if notice is not None:
+            warnings.append(Warning_(code="W021", message=notice))
         for stage, reason in pipe.skipped.items():
             warnings.append(Warning_(code="W020", message=f"stage {stage!r} skipped: {reason}"))
         from unspin.pipeline import factory_name  # loaded with the pipeline already
@@ -126,6 +129,12 @@ class Analyzer:
                               timings=timings, model=self._model_info(doc))
         report.timings["report"] = round((time.perf_counter() - t) * 1000, 3)
         return report
+
+    def _default_notice(self) -> str | None:
+        """W021: nobody chose a model, the default (base) is not installed, small ran."""
+        from unspin.encoder import default_notice
+
+        return default_notice(self.options.model)
 
     def _model_info(self, doc: object) -> dict[str, str | None] | None:
         """What the report records of the model: the encoder its stages read, when one did."""

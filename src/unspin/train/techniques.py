@@ -437,7 +437,7 @@ def run(data: Path, *, out: Path | None, seed: int, console: Console,
     meta: dict[str, Any] = {
         "name": "unspin.techniques.minilm.v1",
         "command": f"unspin train techniques --data {data} --seed {seed}"
-                   + (f" --model {key}" if key != "small" else "")
+                   + f" --model {key}"
                    + (f" --out {out}" if out != shipped else "")
                    + "".join(f" --corrections {c}" for c in corrections),
         "data": {"corpus": "PTC v2 train (SemEval-2020 Task 11)", "sha256": data_sha256(data),

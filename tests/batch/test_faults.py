@@ -209,7 +209,7 @@ def test_an_interrupted_run_leaves_only_complete_shards_and_resumes(
 @needs_ray
 @ray_opt_in
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_an_interrupted_ray_run_stops_leaves_only_complete_shards_and_resumes(
         slow_folder: Path, tmp_path: Path, sig: signal.Signals) -> None:
     """The same on Ray: the signal to the run's process group ends the run with 130, the

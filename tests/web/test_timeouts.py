@@ -118,15 +118,26 @@ def test_a_slow_client_does_not_hold_up_an_ordinary_request(live_server: str, ar
         slow.close()
 
 
-def test_headers_that_arrive_too_slowly_are_a_coded_408_and_the_connection_closes(
-        impatient_server: tuple[str, int]) -> None:
+#: What each slow client is sent before it dribbles, and the error its 408 carries.
+TOO_SLOW: dict[str, tuple[Callable[[int], socket.socket], str, str]] = {
+    "headers": (_start_slow_head, "E108", "HeaderTimeoutError"),
+    **{f"{kind.split(b';')[0].decode()} body": (
+        lambda port, kind=kind: _start_slow_request(port, kind, 10_000),
+        "E107", "BodyTimeoutError") for kind in BODY_STARTS},
+}
+
+
+@pytest.mark.parametrize("part", list(TOO_SLOW))
+def test_headers_or_a_body_that_arrive_too_slowly_are_a_coded_408_and_the_connection_closes(
+        impatient_server: tuple[str, int], part: str) -> None:
+    start, code, kind = TOO_SLOW[part]
     started = time.monotonic()
-    with _start_slow_head(impatient_server[1]) as slow:
+    with start(impatient_server[1]) as slow:
         status, headers, error = _status_and_json(_dribble_until_answered(slow))
     assert time.monotonic() - started >= SHORT  # the limit, not an immediate refusal
     assert status == 408
     assert headers["connection"] == "close"
-    assert (error["code"], error["type"]) == ("E108", "HeaderTimeoutError")
+    assert (error["code"], error["type"]) == (code, kind)
     assert error["context"] == {"limit_s": str(SHORT)}
 
 
@@ -153,17 +164,6 @@ def test_a_connection_that_sends_nothing_is_closed_without_an_answer(
         s.settimeout(PATIENCE_S)
         assert s.recv(65536) == b""
     assert time.monotonic() - started >= SHORT
-
-
-@pytest.mark.parametrize("content_type", list(BODY_STARTS))
-def test_a_body_that_arrives_too_slowly_is_a_coded_408_and_the_connection_closes(
-        impatient_server: tuple[str, int], content_type: bytes) -> None:
-    with _start_slow_request(impatient_server[1], content_type, 10_000) as slow:
-        status, headers, error = _status_and_json(_dribble_until_answered(slow))
-    assert status == 408
-    assert headers["connection"] == "close"
-    assert (error["code"], error["type"]) == ("E107", "BodyTimeoutError")
-    assert error["context"] == {"limit_s": str(SHORT)}
 
 
 def test_an_oversized_body_that_stalls_is_a_408_not_an_endless_drain(

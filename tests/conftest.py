@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -104,6 +107,48 @@ def _leaves_no_process_or_signal_handler(request: pytest.FixtureRequest) -> Iter
             f"{pid} {cmd.decode(errors='replace')[:120]}" for pid, cmd in leaked.items()))
     if problems:
         pytest.fail(f"{request.node.nodeid} " + " and ".join(problems), pytrace=False)
+
+
+# --------------------------------------------------------------------------- live servers
+
+#: How long a server in a thread may take to start (the lifespan loads nothing here, but a
+#: loaded machine can be slow to schedule the thread).
+_SERVER_START_S = 60.0
+
+
+@contextlib.contextmanager
+def _serve_in_thread(app: Any, *, lifespan: str = "on",
+                     header_timeout: float | None = None) -> Iterator[str]:
+    uvicorn = pytest.importorskip("uvicorn", reason="uvicorn is not installed")
+    from unspin.web.serving import HEADER_TIMEOUT_S, server_options
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    options = server_options(HEADER_TIMEOUT_S if header_timeout is None else header_timeout)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none",
+                                           lifespan=lifespan, **options))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + _SERVER_START_S
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        thread.join(0.05)
+    try:
+        assert server.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def serve_in_thread() -> Callable[..., contextlib.AbstractContextManager[str]]:
+    """Serves an ASGI app under uvicorn on 127.0.0.1, on a port the OS picked, in a thread,
+    with the options ``unspin serve`` gives uvicorn: ``with serve_in_thread(app) as url:``.
+    Keywords: ``lifespan`` (``"on"``), ``header_timeout`` (seconds, default as served)."""
+    return _serve_in_thread
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,13 @@ def test_serve_refuses_an_unknown_stage_before_starting(started: dict[str, Any])
     with pytest.raises(ConfigError):
         serve(stages="quotes,astrology")
     assert started == {}
+
+
+@pytest.mark.parametrize(("given", "limit"), [(None, 20.0), (2.5, 2.5)])
+def test_serve_limits_how_long_a_request_s_headers_may_take(
+        started: dict[str, Any], given: float | None, limit: float) -> None:
+    from unspin.web.serving import HeaderTimeoutProtocol
+
+    serve(host="127.0.0.1", port=8123, stages="none", header_timeout=given)
+    assert issubclass(started["http"], HeaderTimeoutProtocol)
+    assert started["http"].header_timeout == limit

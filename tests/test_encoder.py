@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -148,6 +149,32 @@ def test_a_broken_adapter_file_is_a_model_error_that_says_how_to_rebuild_it(
         enc.load_encoder("fp32")
 
 
+def test_the_encoder_id_names_the_base_and_the_hash_of_the_adapters_merged_into_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What every head records as its encoder: a retrained adapter file is another id."""
+    import os
+
+    import unspin.encoder as enc
+
+    folder = tmp_path / "encoder"
+    folder.mkdir()
+    (folder / "meta.json").write_text("{}", encoding="utf-8")
+    (folder / "adapter.safetensors").write_bytes(b"first adapters")
+    table = enc._spec_table()
+    table["small"] = replace(table["small"], models_dir=tmp_path)
+    monkeypatch.setattr(enc, "_spec_table", lambda: table)
+    name = table["small"].name
+    first = hashlib.sha256(b"first adapters").hexdigest()[:16]
+    assert enc.encoder_id(model="small") == f"{name}+lora:{first}"
+    assert enc.encoder_id(adapters=False, model="small") == name
+    (folder / "adapter.safetensors").write_bytes(b"other adapters")
+    os.utime(folder / "adapter.safetensors", ns=(1, 1))  # a new file, whatever the clock
+    other = hashlib.sha256(b"other adapters").hexdigest()[:16]
+    assert enc.encoder_id(model="small") == f"{name}+lora:{other}"
+    (folder / "adapter.safetensors").unlink()
+    assert enc.encoder_id(model="small") == name
+
+
 # --- the two encoders -------------------------------------------------------------------
 
 def test_base_is_the_default_when_installed_and_is_mpnet_with_twice_the_width(
@@ -260,7 +287,6 @@ def _split_zip(tmp_path: Path, weights: bytes, parts: int) -> dict[str, _FakeDis
 
 def test_the_base_encoder_is_reassembled_once_from_its_parts_and_checked_by_hash(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import hashlib
     from importlib import metadata
 
     import unspin.encoder as enc

@@ -19,10 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = ["is_loopback_host", "serve"]
 
-#: Seconds an idle keep-alive connection stays open (uvicorn's default, said here).
-KEEP_ALIVE_S = 5
-
-
 def is_loopback_host(host: str) -> bool:
     """True for ``localhost`` and loopback IP literals (``127.0.0.0/8``, ``::1``)."""
     if host.lower() == "localhost":
@@ -52,6 +48,9 @@ def serve(
     body_timeout: Annotated[float | None, typer.Option(
         min=0.1, help="Seconds a request's body may take to arrive (default 60); a slower "
                       "one gets 408 and its connection is closed.")] = None,
+    header_timeout: Annotated[float | None, typer.Option(
+        min=0.1, help="Seconds a request's headers may take to arrive (default 20); a slower "
+                      "client gets 408 and its connection is closed.")] = None,
     log_level: Annotated[str, typer.Option(
         help="uvicorn log level: critical, error, warning, info, debug.")] = "info",
     model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
@@ -70,6 +69,7 @@ def serve(
 
         from unspin.web import create_app
         from unspin.web.app import BODY_TIMEOUT_S
+        from unspin.web.serving import HEADER_TIMEOUT_S, server_options
     except ModuleNotFoundError as exc:
         raise ConfigError(f"`unspin serve` needs {exc.name!r}: pip install 'unspin[web]'") from exc
     if analysis and not corpus:
@@ -77,9 +77,10 @@ def serve(
                           "without it)")
     loopback = is_loopback_host(host)
     hosts = ("127.0.0.1", "localhost", "::1", host) if loopback else None
+    heads = HEADER_TIMEOUT_S if header_timeout is None else header_timeout
     if corpus and not analysis:
         _serve_corpus(corpus, host=host, port=port, hosts=hosts, time_limit=time_limit,
-                      log_level=log_level)
+                      log_level=log_level, header_timeout=heads)
         return
     chosen = parse_stages(stages)
     options = Options(stages=chosen, allow_private=allow_private, max_bytes=int(max_mb * MB),
@@ -107,11 +108,10 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"unspin {', '.join(service.stages) or 'backbone only'} — "
                f"open http://{shown}:{port}/ (Ctrl+C to stop)", err=True)
-    # uvicorn (h11) closes an idle keep-alive connection after timeout_keep_alive and caps a
-    # request's headers at 16 KB (h11_max_incomplete_event_size); it has no limit on how
-    # long a body takes, which the app's guard adds (body_timeout, a 408).
-    uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False,
-                timeout_keep_alive=KEEP_ALIVE_S)
+    # uvicorn (h11) closes an idle keep-alive connection and caps a request's headers at
+    # 16 KB; the time its headers take is limited by the protocol server_options names
+    # (header_timeout), the time its body takes by the app's guard (body_timeout): both 408.
+    uvicorn.run(app, host=host, port=port, log_level=log_level, **server_options(heads))
 
 
 def _open_corpus(folders: list[Path], time_limit: float) -> Corpus:
@@ -127,10 +127,11 @@ def _open_corpus(folders: list[Path], time_limit: float) -> Corpus:
 
 
 def _serve_corpus(folders: list[Path], *, host: str, port: int, hosts: tuple[str, ...] | None,
-                  time_limit: float, log_level: str) -> None:
+                  time_limit: float, log_level: str, header_timeout: float) -> None:
     import uvicorn
 
     from unspin.corpus.server import create_corpus_app
+    from unspin.web.serving import server_options
 
     if hosts is None:
         typer.secho(f"warning: serving on {host}, reachable from other machines; the explorer "
@@ -141,7 +142,7 @@ def _serve_corpus(folders: list[Path], *, host: str, port: int, hosts: tuple[str
     typer.echo(f"unspin corpus explorer — open http://{shown}:{port}/corpus (Ctrl+C to stop)",
                err=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level=log_level, server_header=False,
-                    timeout_keep_alive=KEEP_ALIVE_S)
+        uvicorn.run(app, host=host, port=port, log_level=log_level,
+                    **server_options(header_timeout))
     finally:
         db.close()

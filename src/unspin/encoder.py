@@ -403,7 +403,7 @@ def encoder_id(adapters: bool = True, *, model: str | None = None) -> str:
     adapters (with a hash of their file) — recorded by every head trained on it."""
     sp = spec(model)
     if adapters and adapter_info(model=sp.key) is not None:
-        digest = hashlib.sha256((sp.adapter_dir / "adapter.safetensors").read_bytes()).hexdigest()
+        digest = _sha256_of(sp.adapter_dir / "adapter.safetensors")
         return f"{sp.name}+lora:{digest[:16]}"
     return sp.name
 
@@ -455,6 +455,13 @@ def _file_sha256(path: str, size: int, mtime: float) -> str:
     return digest.hexdigest()
 
 
+def _sha256_of(path: Path) -> str:
+    """The file's sha256, hashed once per size and modification time (a retrained adapter
+    is hashed again)."""
+    st = path.stat()
+    return _file_sha256(str(path), st.st_size, st.st_mtime)
+
+
 def model_info(model: str | None = None) -> dict[str, str | None]:
     """What a report and a batch manifest record of the model that made them: ``model``
     (small or base), the base encoder's ``name`` and the sha256 of its weights, and the
@@ -463,14 +470,9 @@ def model_info(model: str | None = None) -> dict[str, str | None]:
     if sp.key == "base":
         weights_sha: str | None = BASE_WEIGHTS_SHA256
     else:
-        w = encoder_path(sp.key) / "model.safetensors"
-        st = w.stat()
-        weights_sha = _file_sha256(str(w), st.st_size, st.st_mtime)
+        weights_sha = _sha256_of(encoder_path(sp.key) / "model.safetensors")
     adapter = sp.adapter_dir / "adapter.safetensors"
-    adapter_sha = None
-    if adapter.is_file():
-        st = adapter.stat()
-        adapter_sha = _file_sha256(str(adapter), st.st_size, st.st_mtime)
+    adapter_sha = _sha256_of(adapter) if adapter.is_file() else None
     return {"model": sp.key, "encoder": sp.name, "weights_sha256": weights_sha,
             "adapter_sha256": adapter_sha}
 

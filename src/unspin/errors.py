@@ -11,6 +11,7 @@ Hierarchy::
     │   ├── NoArticleTextError
     │   ├── DecodeError
     │   ├── BodyTimeoutError    a request body that did not arrive in time (web: 408)
+    │   ├── HeaderTimeoutError  request headers that did not arrive in time (web: 408)
     │   ├── RecordError         one malformed record in a JSONL / WARC stream
     │   ├── CorrectionsError    a corrected Label Studio / Prodigy export that cannot be read
     │   └── FetchError          a URL that cannot be fetched
@@ -45,6 +46,7 @@ __all__ = [
     "FetchError",
     "FileAccessError",
     "FilterError",
+    "HeaderTimeoutError",
     "InputError",
     "InputTooLargeError",
     "ModelError",
@@ -112,6 +114,14 @@ class BodyTimeoutError(InputError):
     sends it slowly, or stalls half way); answered with 408 and the connection closed."""
 
     code = "E107"
+
+
+class HeaderTimeoutError(InputError):
+    """A request's headers did not all arrive within the server's time limit (a client that
+    sends them slowly: slowloris); answered with 408 by the server's HTTP protocol
+    (:mod:`unspin.web.serving`) and the connection closed."""
+
+    code = "E108"
 
 
 class RecordError(InputError):

@@ -3,8 +3,6 @@ its search index, and the explorer over it: in process, and live under uvicorn."
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -116,23 +114,7 @@ def client(corpus_app: Any) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="package")
-def corpus_server(corpus_app: Any) -> Iterator[str]:
+def corpus_server(corpus_app: Any, serve_in_thread: Any) -> Iterator[str]:
     """The explorer under uvicorn on 127.0.0.1, on a port the OS picked, in a thread."""
-    uvicorn = pytest.importorskip("uvicorn", reason="uvicorn is not installed")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(corpus_app, log_level="warning", ws="none",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    for _ in range(300):
-        if server.started:
-            break
-        thread.join(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+    with serve_in_thread(corpus_app, lifespan="off") as url:
+        yield url

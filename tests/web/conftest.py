@@ -6,10 +6,9 @@ backbone alone (fast, and independent of the model-backed stages' artifacts).
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,24 +60,7 @@ def client(analyzer: Analyzer) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def live_server(analyzer: Analyzer) -> Iterator[str]:
-    """The app under uvicorn on 127.0.0.1, on a port the OS picked, in a thread."""
-    uvicorn = pytest.importorskip("uvicorn", reason="uvicorn is not installed")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(analyzer), log_level="warning", ws="none",
-                            lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    for _ in range(300):
-        if server.started:
-            break
-        thread.join(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+def live_server(analyzer: Analyzer, serve_in_thread: Any) -> Iterator[str]:
+    """The app under uvicorn on 127.0.0.1, as ``unspin serve`` runs it, in a thread."""
+    with serve_in_thread(create_app(analyzer)) as url:
+        yield url

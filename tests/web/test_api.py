@@ -473,6 +473,7 @@ def test_each_kind_of_library_error_answers_its_own_status_never_a_500_for_a_bad
     from unspin.errors import (
         BodyTimeoutError,
         ConfigError,
+        HeaderTimeoutError,
         InputError,
         InputTooLargeError,
         ModelError,
@@ -483,6 +484,7 @@ def test_each_kind_of_library_error_answers_its_own_status_never_a_500_for_a_bad
 
     assert status_for(InputTooLargeError("too big")) == 413
     assert status_for(BodyTimeoutError("too slow")) == 408
+    assert status_for(HeaderTimeoutError("too slow")) == 408
     assert status_for(InputError("unreadable")) == 422
     assert status_for(ConfigError("no such stage")) == 400
     assert status_for(ModelError("not installed")) == 503

@@ -18,6 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from unspin.batch._minhash import Clusters, shingles, signature
 
 __all__ = ["MIN_WORDS", "NUM_PERM", "SHINGLE", "THRESHOLD", "Duplicate", "find_duplicates"]
 
@@ -27,7 +30,6 @@ SHINGLE = 5
 NUM_PERM = 128
 THRESHOLD = 0.5
 MIN_WORDS = 50
-_SEED = 1
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -40,47 +42,31 @@ class Duplicate:
     similarity: float
 
 
-def _shingles(words: list[str]) -> set[bytes]:
-    return {" ".join(words[i:i + SHINGLE]).encode("utf-8")
-            for i in range(max(len(words) - SHINGLE + 1, 1))}
-
-
 def find_duplicates(articles: Iterable[tuple[str, str, str | None]], *,
                     threshold: float = THRESHOLD) -> list[Duplicate]:
     """Near-duplicate copies among ``articles`` — ``(id, text, published)`` with
     ``published`` an ISO date or None — sorted by ``article_id``."""
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHashLSH
 
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    sigs: dict[str, MinHash] = {}
+    sigs: dict[str, Any] = {}
     dates: dict[str, str] = {}
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    clusters: Clusters[str] = Clusters()
     for article_id, text, published in articles:
         words = _WORD.findall((text or "").casefold())  # the text is tokenised once
         if article_id in sigs or len(words) < MIN_WORDS:
             continue
-        m = MinHash(num_perm=NUM_PERM, seed=_SEED)
-        m.update_batch(sorted(_shingles(words)))
-        parent[article_id] = article_id
+        m = signature(shingles(words, SHINGLE), NUM_PERM)
+        clusters.add(article_id)
         for other in lsh.query(m):
             if m.jaccard(sigs[other]) >= threshold:
-                parent[find(article_id)] = find(other)
+                clusters.join(article_id, other)
         lsh.insert(article_id, m)
         sigs[article_id] = m
         dates[article_id] = published or "9999"
 
-    clusters: dict[str, list[str]] = {}
-    for article_id in sigs:
-        clusters.setdefault(find(article_id), []).append(article_id)
     out: list[Duplicate] = []
-    for members in clusters.values():
+    for members in clusters.groups():
         if len(members) < 2:
             continue
         original = min(members, key=lambda a: (dates[a], a))

@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from unspin.batch._minhash import Clusters, shingles, signature
+
 __all__ = ["CANDIDATE", "CONTAINMENT", "MIN_SHARED", "MIN_WORDS", "SHINGLE", "QuoteCopy", "QuoteText",
            "find_quote_copies", "normalise"]
 
@@ -39,7 +41,6 @@ CONTAINMENT = 0.5
 #: the hand checks found exactly those errors (3 then 4 from 3: BENCHMARKS.md).
 MIN_SHARED = 4
 _NUM_PERM = 64
-_SEED = 1
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
 
@@ -75,54 +76,38 @@ def normalise(text: str) -> list[str]:
     return _WORD.findall(text.replace("’", "'").casefold())
 
 
-def _shingles(words: list[str]) -> set[str]:
-    return {" ".join(words[i:i + SHINGLE]) for i in range(max(len(words) - SHINGLE + 1, 1))}
-
-
 def find_quote_copies(quotes: Iterable[QuoteText]) -> list[QuoteCopy]:
     """Every occurrence of a direct quote that appears in two articles or more, ordered by
     cluster (numbered from 1 in order of first appearance) and then by appearance."""
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHashLSH
 
     lsh = MinHashLSH(threshold=CANDIDATE, num_perm=_NUM_PERM)
     items: list[QuoteText] = []
     words: list[list[str]] = []
     sets: list[set[str]] = []
-    parent: list[int] = []
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    clusters: Clusters[int] = Clusters()
     for q in quotes:
         w = normalise(q.text)
         if len(w) < MIN_WORDS:
             continue
         k = len(items)
-        sh = _shingles(w)
-        m = MinHash(num_perm=_NUM_PERM, seed=_SEED)
-        m.update_batch([s.encode("utf-8") for s in sorted(sh)])
+        sh = shingles(w, SHINGLE)
+        m = signature(sh, _NUM_PERM)
         items.append(q)
         words.append(w)
         sets.append(sh)
-        parent.append(k)
+        clusters.add(k)
         for other in lsh.query(m):
             j = int(other)
             shared = len(sh & sets[j])
             if shared >= max(MIN_SHARED, CONTAINMENT * min(len(sh), len(sets[j]))):
-                parent[find(k)] = find(j)
+                clusters.join(k, j)
         lsh.insert(str(k), m)
-
-    clusters: dict[int, list[int]] = {}
-    for k in range(len(items)):
-        clusters.setdefault(find(k), []).append(k)
 
     def order(k: int) -> tuple[str, str, int]:
         return (items[k].published or "9999", items[k].article_id, items[k].start)
 
-    kept = [sorted(ms, key=order) for ms in clusters.values()
+    kept = [sorted(ms, key=order) for ms in clusters.groups()
             if len({items[k].article_id for k in ms}) >= 2]
     kept.sort(key=lambda ms: order(ms[0]))
     out: list[QuoteCopy] = []

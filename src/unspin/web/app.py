@@ -30,7 +30,9 @@ analyses in :mod:`unspin.web.service`:
   The whole body must also arrive within ``body_timeout`` (default 60 s) of the request's
   start: a client that sends it slowly or stalls gets a 408 (``BodyTimeoutError``) and the
   connection is closed. (It never held the others, the server being asynchronous; the
-  limit frees its connection and request.)
+  limit frees its connection and request.) The headers' time limit cannot be a middleware
+  (the app sees a request only once its headers are in): it is the server's, in
+  :mod:`unspin.web.serving`.
 * **URLs are fetched only by the guarded fetcher** (:func:`unspin.ingest.url.fetch`): no
   private, loopback or link-local targets unless the options allow them. Tests inject its
   ``transport`` and ``resolver``; the guard itself cannot be swapped out.
@@ -64,6 +66,7 @@ from unspin.analyzer import Analyzer
 from unspin.errors import (
     BodyTimeoutError,
     ConfigError,
+    HeaderTimeoutError,
     InputError,
     InputTooLargeError,
     ModelError,
@@ -128,7 +131,8 @@ _ANALYZE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": Report, "description": "The report (see GET /api/schema)."},
     400: _error("The body is not valid JSON or not valid multipart form data."),
     408: _error("The request body did not all arrive within the time limit (60 s unless "
-                "the server was started with another; BodyTimeoutError)."),
+                "the server was started with another; BodyTimeoutError), or its headers "
+                "within theirs (20 s; HeaderTimeoutError)."),
     413: _error("The request body, or the article in it, is over the size limit "
                 "(10 MB unless the server was started with another)."),
     415: _error("The body is neither application/json nor multipart/form-data."),
@@ -145,7 +149,7 @@ def status_for(exc: UnspinError) -> int:
     """The HTTP status of an error raised by the library."""
     if isinstance(exc, InputTooLargeError):
         return 413
-    if isinstance(exc, BodyTimeoutError):
+    if isinstance(exc, BodyTimeoutError | HeaderTimeoutError):
         return 408
     if isinstance(exc, InputError):
         return 422

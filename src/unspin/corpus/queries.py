@@ -277,6 +277,9 @@ QUERIES: dict[str, str] = {
 
 
 _GPERIOD = period_of("day")
+#: The view's dated articles per outlet and period, from the partial tables.
+_GPER = ("per AS (SELECT outlet, " + _GPERIOD + " AS period, sum(articles) AS n "
+         "FROM g_articles WHERE day IS NOT NULL GROUP BY outlet, period)")
 #: The same queries over the precomputed partial tables (:mod:`unspin.batch.aggregates`),
 #: for the views they can answer (:attr:`Filters.aggregable`): same columns, same rows, same
 #: order (``tests/corpus/test_aggregates.py`` compares every one with :data:`QUERIES`).
@@ -351,10 +354,7 @@ AGG_QUERIES: dict[str, str] = {
         ORDER BY month, articles DESC, n.narrative
     """,
     "outlet_techniques_over_time": """
-        WITH per AS (
-          SELECT outlet, """ + _GPERIOD + """ AS period, sum(articles) AS n
-          FROM g_articles WHERE day IS NOT NULL GROUP BY outlet, period
-        ),
+        WITH """ + _GPER + """,
         top AS (
           SELECT technique FROM g_techniques GROUP BY technique
           ORDER BY sum(spans) DESC, technique LIMIT $top
@@ -371,10 +371,7 @@ AGG_QUERIES: dict[str, str] = {
         ORDER BY c.outlet, c.period, c.spans DESC, c.technique
     """,
     "outlet_narratives_over_time": """
-        WITH per AS (
-          SELECT outlet, """ + _GPERIOD + """ AS period, sum(articles) AS n
-          FROM g_articles WHERE day IS NOT NULL GROUP BY outlet, period
-        ),
+        WITH """ + _GPER + """,
         top AS (
           SELECT narrative FROM g_narratives GROUP BY narrative
           ORDER BY sum(articles) DESC, narrative LIMIT $top

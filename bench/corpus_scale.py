@@ -73,6 +73,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from unspin import __version__
+from unspin.batch.aggregates import update_aggregates
 from unspin.batch.derived import DERIVED, DERIVED_SCHEMAS, derived_meta
 from unspin.batch.duplicates import NUM_PERM, THRESHOLD
 from unspin.batch.tables import SCHEMAS, TABLES
@@ -907,9 +908,11 @@ class DerivedWriter:
 
 
 def generate(out: Path, articles: int, *, seed: int = 0, shard_size: int = 10_000,
-             pools: Pools | None = None) -> Path:
+             pools: Pools | None = None, aggregates: bool = True) -> Path:
     """Write a synthetic batch output of ``articles`` articles into ``out`` (replaced):
-    the shards, ``OUT/derived`` (:class:`DerivedWriter`) and a manifest."""
+    the shards, ``OUT/derived`` (:class:`DerivedWriter`), a manifest and, with
+    ``aggregates``, the per-shard partial tables in ``OUT/derived/agg``, built by the
+    batch's own derived step (:func:`unspin.batch.aggregates.update_aggregates`)."""
     if out.exists():
         shutil.rmtree(out)
     shards = out / "shards"
@@ -931,6 +934,8 @@ def generate(out: Path, articles: int, *, seed: int = 0, shard_size: int = 10_00
         "unspin_version": __version__, "schema_version": SCHEMA_VERSION,
         "tables": {t: [f"{f.name}: {f.type}" for f in SCHEMAS[t]] for t in TABLES},
     }, indent=2) + "\n", encoding="utf-8")
+    if aggregates:
+        update_aggregates(out)
     if _UNFILLED:
         print("corpus_scale: no rule for " + ", ".join(sorted(_UNFILLED))
               + " (filled with nulls / written empty)", file=sys.stderr)
@@ -1000,6 +1005,11 @@ def _action(name: str, db: Any, scratch: Path) -> Callable[[], int]:
             with corpus.Corpus(db.out, filters=filters) as view:
                 return len(corpus.render_html(view))
         return filtered
+    if name == "search":  # needs the index (--generate-only --index builds it)
+        from unspin.corpus.views import search_data
+
+        word = db.execute("SELECT text FROM articles_all LIMIT 1")[1][0][0].split()[3]
+        return lambda: int(search_data(db, word)["matches"])
     if name == "behind_speaker":
         return lambda: db.articles_behind({"speaker": keys["speaker"]})[0]
     if name == "behind_outlet_technique":
@@ -1014,12 +1024,13 @@ def _action(name: str, db: Any, scratch: Path) -> Callable[[], int]:
     return lambda: len(db.query(name))
 
 
-def time_target(out: Path, name: str, repeat: int) -> dict[str, Any]:
-    """Run ``name`` ``repeat`` times on a fresh Corpus over ``out`` (in this process)."""
+def time_target(out: Path, name: str, repeat: int, *, raw: bool = False) -> dict[str, Any]:
+    """Run ``name`` ``repeat`` times on a fresh Corpus over ``out`` (in this process);
+    ``raw``: with the precomputed aggregates ignored (every query scans the shards)."""
     from unspin.corpus import Corpus
 
     t0 = time.perf_counter()
-    db = Corpus(out)
+    db = Corpus(out, aggregates=False) if raw else Corpus(out)
     open_s = time.perf_counter() - t0
     threads, memory_limit = db.con.execute(
         "SELECT current_setting('threads'), current_setting('memory_limit')").fetchone() or (0, "")
@@ -1039,6 +1050,7 @@ def time_target(out: Path, name: str, repeat: int) -> dict[str, Any]:
     return {"target": name, "seconds": times, "median_s": statistics.median(times),
             "cpu_seconds": cpu, "median_cpu_s": statistics.median(cpu),
             "min_s": min(times), "result": size, "open_s": open_s, "rss_before_mb": rss_before,
+            "aggregated": bool(getattr(db, "aggregated", False)),
             "peak_rss_mb": _rss_mb("VmHWM:"),
             "duckdb_threads": threads, "duckdb_memory_limit": memory_limit}
 
@@ -1089,8 +1101,12 @@ def measure(out: Path, articles: int, *, seed: int, shard_size: int, repeat: int
 
     t0 = time.perf_counter()
     c0 = time.process_time()
-    generate(out, articles, seed=seed, shard_size=shard_size, pools=pools)
+    generate(out, articles, seed=seed, shard_size=shard_size, pools=pools, aggregates=False)
     gen = {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
+    t0, c0 = time.perf_counter(), time.process_time()
+    built = update_aggregates(out)
+    gen["aggregates"] = {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
+                         "shards": built["built"], "bytes": folder_bytes(out / DERIVED / "agg")}
     if not is_fresh(out):
         raise SystemExit(f"{out}/{DERIVED} is not fresh: Corpus would recompute it")
     rows = {t: sum(pq.read_metadata(p).num_rows for p in out.glob(f"shards/part-*/{t}.parquet"))
@@ -1163,14 +1179,41 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the generated folders")
     p.add_argument("--json", type=Path, help="write every figure here")
     p.add_argument("--time-one", help=argparse.SUPPRESS)  # the child of time_in_child
+    p.add_argument("--generate-only", action="store_true",
+                   help="write DIR/big-ARTICLES (shards, derived, aggregates) and time it only")
+    p.add_argument("--index", action="store_true",
+                   help="with --generate-only: also build the search index, timed")
+    p.add_argument("--raw", action="store_true",
+                   help="with --time-one: ignore the precomputed aggregates (scan the shards)")
     args = p.parse_args(argv)
     if args.time_one:
-        print(json.dumps(time_target(args.dir, args.time_one, args.repeat)))
+        print(json.dumps(time_target(args.dir, args.time_one, args.repeat, raw=args.raw)))
         return 0
     if args.articles < 1 or args.shard_size < 1 or args.repeat < 1:
         raise SystemExit("--articles, --shard-size and --repeat must be at least 1")
     pools = make_pools(args.seed)
     args.dir.mkdir(parents=True, exist_ok=True)
+    if args.generate_only:  # the folder (its aggregates and index timed), for --time-one
+        folder = args.dir / f"big-{args.articles}"
+        t0, c0 = time.perf_counter(), time.process_time()
+        generate(folder, args.articles, seed=args.seed, shard_size=args.shard_size, pools=pools,
+                 aggregates=False)
+        gen = {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
+        t0, c0 = time.perf_counter(), time.process_time()
+        built = update_aggregates(folder)
+        agg = {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, **built,
+               "bytes": folder_bytes(folder / DERIVED / "agg")}
+        index: dict[str, Any] = {}
+        if args.index:
+            from unspin.corpus.search import build_index
+
+            t0, c0 = time.perf_counter(), time.process_time()
+            index = {**build_index(folder), "wall_s": time.perf_counter() - t0,
+                     "cpu_s": time.process_time() - c0}
+        print(json.dumps({"folder": str(folder), "generate": gen, "aggregates": agg,
+                          "index": index, "bytes": folder_bytes(folder),
+                          "derived_bytes": folder_bytes(folder / DERIVED)}))
+        return 0
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     sets: dict[str, dict[str, Any]] = {}
     try:

@@ -243,10 +243,10 @@ def train(
         "--corrections", help="A corrected `unspin export` (Label Studio JSON or Prodigy JSONL) "
         "to train on as well (techniques, attribution); repeatable.")] = None,
     model: Annotated[str | None, typer.Option(
-        help="Which encoder to train on: small (MiniLM-L6) or base (all-mpnet-base-v2; "
-        "`make base-model` installs it). `train encoder` fine-tunes it; every other task "
-        "trains its head on it (fine-tuned encoder first) into that encoder's model folder. "
-        "Default $UNSPIN_MODEL, else small.")] = None,
+        help="Which encoder to train on: base (all-mpnet-base-v2) or small (MiniLM-L6). "
+        "`train encoder` fine-tunes it; every other task trains its head on it (fine-tuned "
+        "encoder first) into that encoder's model folder. Default $UNSPIN_MODEL, else base "
+        "when installed, else small.")] = None,
     teacher: Annotated[str | None, typer.Option(
         help="`train encoder` only: distil from this model's fine-tuned encoder (base): the "
         "student also learns the teacher's token outputs, on PTC and on --unlabeled text.")] = None,

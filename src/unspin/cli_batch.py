@@ -153,6 +153,10 @@ def corpus(
     index: Annotated[bool, typer.Option(
         "--index", help="Build or update the full-text search index (OUT/derived/search; "
                         "only the shards it lacks) and exit.")] = False,
+    aggregates: Annotated[bool, typer.Option(
+        "--aggregates", help="Build or update the precomputed per-shard aggregates the views "
+                             "read (OUT/derived/agg; only the shards whose inputs changed) "
+                             "and exit. `unspin batch` does this after every run.")] = False,
     search: Annotated[str | None, typer.Option(
         help='Full-text search instead: words, "phrases", AND, OR, NOT, field:word (title, '
              "text, quote, speaker, outlet), under the filters (csv or json).")] = None,
@@ -171,6 +175,15 @@ def corpus(
             done = build_index(folder)
             typer.echo(f"{folder}: indexed {done['shards']} new shards ({done['documents']} "
                        f"articles); {done['total']} articles in the index", err=True)
+        return
+    if aggregates:
+        from unspin.batch.aggregates import update_aggregates
+
+        for folder in results:
+            built = update_aggregates(folder)
+            typer.echo(f"{folder}: aggregates of {built['built']} shards built, "
+                       f"{built['kept']} kept, {built['dropped']} dropped "
+                       f"({built['seconds']:g} s)", err=True)
         return
     filters = corpus_mod.Filters.from_cli(
         since=since, until=until, all_copies=all_copies, period=period.value, compare=compare,

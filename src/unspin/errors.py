@@ -28,7 +28,8 @@ Hierarchy::
     └── QueryTimeoutError       a corpus query ran past its time limit (web: 503)
 
 The CLI and the web app turn these into an exit code or a JSON error at one boundary
-(``unspin.cli`` and ``unspin.web``); library callers catch ``UnspinError``.
+(``unspin.cli`` and ``unspin.web``; both web faces, the analysis page and the corpus
+explorer, answer :func:`http_status`); library callers catch ``UnspinError``.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ __all__ = [
     "SearchSyntaxError",
     "UnspinError",
     "WorkerError",
+    "http_status",
 ]
 
 
@@ -186,3 +188,19 @@ class QueryTimeoutError(UnspinError):
 
     code = "E600"
     exit_code = 1
+
+
+def http_status(exc: UnspinError) -> int:
+    """The HTTP status of an error, for every web face (the analysis app and the corpus
+    explorer): the client's fault is 4xx, a service that cannot answer now 503, ours 500."""
+    if isinstance(exc, InputTooLargeError):
+        return 413
+    if isinstance(exc, BodyTimeoutError | HeaderTimeoutError):
+        return 408
+    if isinstance(exc, InputError):
+        return 422
+    if isinstance(exc, ConfigError):
+        return 400  # a request that asks for something unspin does not do (a stage, a filter)
+    if isinstance(exc, ModelError | WorkerError | QueryTimeoutError):
+        return 503
+    return 500

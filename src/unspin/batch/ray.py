@@ -19,7 +19,7 @@ import itertools
 import os
 import signal
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -42,6 +42,11 @@ def import_ray() -> Any:
         raise ConfigError(f"--engine ray needs Ray Data, which is not installed ({exc.name}); "
                           f"install it with: {INSTALL_HINT}") from exc
     return ray
+
+
+def _call(fn: Callable[[Any], None], task: Any) -> None:
+    """A Ray task: ``fn(task)`` in a worker process."""
+    fn(task)
 
 
 class _Analyze:
@@ -165,6 +170,22 @@ class RayEngine:
     def run(self, records: Iterator[Record]) -> Iterator[Outcome]:
         with _quiet_ray():
             yield from self._run(records)
+
+    def map_tasks(self, fn: Callable[[Any], None], tasks: Sequence[Any]) -> None:
+        """Run ``fn`` on every task as Ray tasks of one CPU each (the derived step's
+        per-shard work: :func:`unspin.batch.aggregates.update_aggregates`); returns when
+        all are done, raising the first task's error."""
+        if not tasks:
+            return
+        with _quiet_ray():
+            ray = self._init()
+            try:
+                remote = ray.remote(num_cpus=1)(_call)
+                ray.get([remote.remote(fn, task) for task in tasks])
+            finally:
+                if self._started_here:
+                    ray.shutdown()
+                    self._started_here = False
 
     def _run(self, records: Iterator[Record]) -> Iterator[Outcome]:
         ray = self._init()

@@ -99,6 +99,8 @@ class BatchResult:
     interrupted: bool = False
     restarts: int = 0
     derived: dict[str, int] | None = None
+    #: What the aggregate step did (shards built, kept, dropped; seconds), None if skipped.
+    aggregates: dict[str, Any] | None = None
     first_result_s: float | None = None
     worker_cpu_s: float = 0.0
     driver_cpu_s: float = 0.0
@@ -130,7 +132,7 @@ class BatchResult:
             "seconds": round(self.seconds, 3), "rate": round(self.rate, 3),
             "articles_total": self.articles_total, "failures_total": self.failures_total,
             "failure_ratio": round(self.failure_ratio, 6), "interrupted": self.interrupted,
-            "restarts": self.restarts, "derived": self.derived,
+            "restarts": self.restarts, "derived": self.derived, "aggregates": self.aggregates,
             "first_result_s": (round(self.first_result_s, 3)
                                if self.first_result_s is not None else None),
             "worker_cpu_s": round(self.worker_cpu_s, 3),
@@ -296,6 +298,7 @@ def run_batch(cfg: BatchConfig, console: Console | None = None) -> BatchResult:
                     result.derived = rebuild_derived(cfg.out, cfg.aliases)  # spans every shard
                 if not result.interrupted:
                     _update_search(cfg.out)  # only the shards the index lacks
+                    result.aggregates = _update_aggregates(cfg.out, engine)
             except KeyboardInterrupt:  # held until that shard was whole, or during the rebuild
                 result.interrupted = True
                 status = "interrupted"
@@ -341,6 +344,21 @@ def _add_timings(result: BatchResult, outcome: Outcome) -> None:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _update_aggregates(out: Path, engine: Engine) -> dict[str, Any] | None:
+    """Bring the per-shard aggregates up to date (only the shards whose inputs changed),
+    on the engine's workers where it can map tasks (Ray), else in this process; skipped
+    when the derived tables do not match the shards (they were not rebuilt)."""
+    from unspin.batch.aggregates import aggregates_fresh, update_aggregates
+
+    if not (out / "shards").is_dir() or aggregates_fresh(out) or not is_fresh(
+            out, any_aliases=True):
+        return None
+    mapper = getattr(engine, "map_tasks", None)
+    if mapper is None:
+        return update_aggregates(out)
+    return update_aggregates(out, mapper=mapper, threads=1)
 
 
 def _update_search(out: Path) -> None:

@@ -38,9 +38,6 @@ Definitions:
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
-
 from unspin.corpus.db import Corpus
 from unspin.corpus.filters import Filters
 from unspin.corpus.formats import rows_to_csv, to_csv, to_json
@@ -63,22 +60,12 @@ __all__ = [
 ]
 
 
-def _view(db: Corpus, *, top: int | None, period: Period | None,
-          compare: tuple[str, str] | None) -> Filters:
-    changes: dict[str, Any] = {}
-    if top is not None:
-        changes["top"] = top
-    if period is not None:
-        changes["period"] = period
-    if compare is not None:
-        changes.update(compare=compare, outlets=compare, resolved=False)
-    return db.resolve(replace(db.filters, **changes)) if changes else db.filters
-
-
 def cli_equivalent(db: Corpus, *, period: Period | None = None,
                    compare: tuple[str, str] | None = None) -> str:
     """The ``unspin corpus`` command line that renders this view."""
-    return _view(db, top=None, period=period, compare=compare).cli(db.outs, db.aliases)
+    from unspin.corpus.views import shown_as
+
+    return shown_as(db, period=period, compare=compare).cli(db.outs, db.aliases)
 
 
 def render_html(db: Corpus, *, top: int | None = None, period: Period | None = None,
@@ -87,9 +74,9 @@ def render_html(db: Corpus, *, top: int | None = None, period: Period | None = N
     given): summary cards, the applied filters, one chart and its table per question, the
     outlets over time. With ``link``, every count links to the page it names."""
     from unspin.corpus.render import page_html
-    from unspin.corpus.views import page_data
+    from unspin.corpus.views import page_data, shown_as
 
-    f = _view(db, top=top, period=period, compare=compare)
+    f = shown_as(db, top=top, period=period, compare=compare)
     return page_html(page_data(db, f), title=f"unspin corpus — {db.out.name}",
                      subtitle=", ".join(map(str, db.outs)), link=link,
                      aliases=str(db.aliases) if db.aliases else None)

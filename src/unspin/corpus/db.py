@@ -19,11 +19,12 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from unspin.batch.tables import TABLES
 from unspin.corpus.filters import Filters
 from unspin.corpus.queries import (
+    AGG_QUERIES,
     OUTLET,
     PERIODS,
     QUERIES,
@@ -55,11 +56,16 @@ class Corpus:
     ``all_copies`` sets its ``all_copies``. ``aliases`` (a CSV
     ``alias,canonical[,wikidata_id]``) overrides the automatic speaker merge for this
     corpus (the speakers are then recomputed from the shards). ``time_limit`` (seconds)
-    interrupts any query that runs longer; None: no limit."""
+    interrupts any query that runs longer; None: no limit.
+
+    Where ``OUT/derived/agg`` is fresh (one output, no alias file of the view's own:
+    :func:`unspin.batch.aggregates.aggregates_fresh`) the queries it can answer read the
+    precomputed partial tables (:meth:`route`); ``aggregates=False`` always scans the
+    shards (the same answers, slower: what the tests compare them with)."""
 
     def __init__(self, out: Path | list[Path], *, filters: Filters | None = None,
                  all_copies: bool = False, aliases: Path | None = None,
-                 time_limit: float | None = None) -> None:
+                 time_limit: float | None = None, aggregates: bool = True) -> None:
         import duckdb
 
         self.outs = list(out) if isinstance(out, list) else [out]
@@ -82,7 +88,10 @@ class Corpus:
                     + "'" for folder in self.outs)
                 self.con.execute(f"CREATE VIEW {table}_all AS SELECT * FROM "
                                  f"read_parquet([{patterns}], union_by_name = true)")
-            self._derived_views()
+            stored = self._derived_views()
+            #: Whether the queries :meth:`route` sends there read the partial tables.
+            self.aggregated = aggregates and stored and self.aliases is None and \
+                self._aggregate_views()
         base = filters or Filters()
         self.filters = self.resolve(replace(base, all_copies=base.all_copies or all_copies))
 
@@ -99,7 +108,21 @@ class Corpus:
         finally:
             self.con.unregister("_arrow_in")
 
-    def _derived_views(self) -> None:
+    def _aggregate_views(self) -> bool:
+        """Views ``agg_<table>_all`` over the partial tables, if they are fresh."""
+        from unspin.batch.aggregates import AGG, AGG_TABLES, aggregates_fresh
+        from unspin.batch.derived import DERIVED
+
+        if not aggregates_fresh(self.out):
+            return False
+        for name in AGG_TABLES:
+            path = str(self.out / DERIVED / AGG / "part-*" / f"{name}.parquet").replace("'", "''")
+            self.con.execute(f"CREATE VIEW agg_{name}_all AS SELECT * FROM read_parquet('{path}')")
+        return True
+
+    def _derived_views(self) -> bool:
+        """The derived tables as views (or computed tables); whether they are the stored
+        ones."""
         from unspin.batch.derived import (
             DERIVED,
             derive_duplicates,
@@ -144,6 +167,7 @@ class Corpus:
                 aliases=aliases)
             for name, table in tables.items():
                 self._keep(name, table)
+        return stored
 
     # ------------------------------------------------------------------ the filters
 
@@ -258,6 +282,31 @@ class Corpus:
             text = "WITH " + ",\n".join(ctes) + "\n" + body
         return text, params
 
+    def route(self, name: str, f: Filters | None = None) -> Literal["aggregates", "raw"]:
+        """Where query ``name`` reads under ``f``: the partial tables when they are fresh,
+        the query has an aggregate form (:data:`AGG_QUERIES`) and the view filters by date
+        and outlet only (:attr:`Filters.aggregable`); the shards otherwise."""
+        f = f if f is not None else self.filters
+        if self.aggregated and name in AGG_QUERIES and f.aggregable:
+            return "aggregates"
+        return "raw"
+
+    def _scoped_aggregates(self, sql: str, f: Filters) -> tuple[str, dict[str, Any]]:
+        """``sql`` (an :data:`AGG_QUERIES` entry) with the partial tables restricted to the
+        view's articles defined in front of it, and the values they bind."""
+        from unspin.batch.aggregates import AGG_TABLES
+
+        passing, kept, params = f.kept()
+        ctes = [f"g_articles_all AS NOT MATERIALIZED (SELECT *, {kept} AS kept "
+                f"FROM agg_articles_all WHERE {passing})",
+                *(f"g_{t} AS NOT MATERIALIZED (SELECT * FROM agg_{t}_all WHERE {kept})"
+                  for t in AGG_TABLES if re.search(rf"\bg_{t}\b", sql)),
+                "failures AS NOT MATERIALIZED (SELECT * FROM failures_all)"]
+        body = sql.strip()
+        if body[:4].upper() == "WITH":
+            return "WITH " + ",\n".join(ctes) + ",\n" + body[4:], params
+        return "WITH " + ",\n".join(ctes) + "\n" + body, params
+
     # ------------------------------------------------------------------ executing
 
     def _fetch(self, sql: str, params: dict[str, Any], *, limit: float | None
@@ -334,13 +383,17 @@ class Corpus:
         if name not in QUERIES:
             raise FilterError(f"unknown query {name!r}; choose from {', '.join(QUERIES)}",
                               param="query")
-        f = filters if filters is not None else self.filters
+        f = self.resolve(filters) if filters is not None else self.filters
         top = f.top if top is None else top
         period = f.period if period is None else period
         if period not in PERIODS:
             raise FilterError(f"unknown period {period!r}; choose week or month")
         if top < 0:
             raise FilterError(f"top must be 0 or more, not {top}")
+        if self.route(name, f) == "aggregates":
+            text, bound = self._scoped_aggregates(AGG_QUERIES[name], f)
+            return self._fetch(text, {**bound, "top": top, "period": period},
+                               limit=self.time_limit)
         return self.execute(QUERIES[name], {"top": top, "period": period}, filters=f)
 
     def query(self, name: str, *, top: int | None = None, period: Period | None = None,

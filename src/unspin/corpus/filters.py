@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from unspin.corpus.queries import OUTLET, PERIODS, QUOTED, Period
+from unspin.corpus.queries import DAY, OUTLET, PERIODS, QUOTED, Period
 from unspin.errors import FilterError
 
 __all__ = ["LIST_KEYS", "PARAMS", "Filters"]
@@ -236,21 +236,49 @@ class Filters:
 
     # ------------------------------------------------------------------ SQL
 
+    @property
+    def aggregable(self) -> bool:
+        """Whether the precomputed aggregates can answer this view: it restricts articles
+        by date and outlet only (those are keys of every partial table); a filter on what
+        an article contains (speaker, narrative, technique, gender, stance) changes which
+        articles every count sees, so such a view scans the shards."""
+        return not (self.speakers or self.narratives or self.techniques or self.genders
+                    or self.stances)
+
+    def _dated(self, day: str, outlet: str) -> tuple[list[str], dict[str, Any]]:
+        """The date and outlet conditions on the SQL expressions ``day`` and ``outlet``,
+        and their values (the part of :meth:`where` that :meth:`kept` shares)."""
+        where: list[str] = []
+        params: dict[str, Any] = {}
+        if self.since:
+            where.append(f"{day} >= $f_since")
+            params["f_since"] = self.since
+        if self.until:
+            where.append(f"{day} <= $f_until")
+            params["f_until"] = self.until
+        if self.outlets:
+            where.append(f"list_contains($f_outlets, {outlet})")
+            params["f_outlets"] = list(self.outlets)
+        return where, params
+
+    def kept(self) -> tuple[str, str, dict[str, Any]]:
+        """For an :attr:`aggregable` view, two SQL conditions on the columns of a partial
+        table (``outlet``, ``day``, ``copy``, ``orig_outlet``, ``orig_day``:
+        :mod:`unspin.batch.aggregates`): *passing* (the article passes the filters, as
+        ``filtered_all`` keeps it) and *kept* (it passes and is not a copy folded into an
+        original that passes too, unless ``all_copies``: the ``articles`` of
+        :meth:`unspin.corpus.db.Corpus.execute`); and the values they bind."""
+        where, params = self._dated("day", "outlet")
+        orig, _ = self._dated("orig_day", "orig_outlet")
+        passing = "coalesce(" + (" AND ".join(where) or "TRUE") + ", FALSE)"
+        folded = "coalesce(copy AND " + (" AND ".join(orig) or "TRUE") + ", FALSE)"
+        return passing, (passing if self.all_copies else f"{passing} AND NOT {folded}"), params
+
     def where(self) -> tuple[list[str], dict[str, Any]]:
         """SQL conditions on ``articles_all a`` (all must hold) and the values they bind
         (``$f_since``, ``$f_outlets``, …). Give resolved filters (``Corpus.resolve``), so
         the names are spelled as the corpus spells them."""
-        where: list[str] = []
-        params: dict[str, Any] = {}
-        if self.since:
-            where.append("TRY_CAST(a.source_published AS DATE) >= $f_since")
-            params["f_since"] = self.since
-        if self.until:
-            where.append("TRY_CAST(a.source_published AS DATE) <= $f_until")
-            params["f_until"] = self.until
-        if self.outlets:
-            where.append(f"list_contains($f_outlets, {OUTLET})")
-            params["f_outlets"] = list(self.outlets)
+        where, params = self._dated(DAY, OUTLET)
         if self.speakers:
             where.append("a.id IN (SELECT article_id FROM (" + QUOTED.replace(
                 "FROM quotes q", "FROM quotes_all q") + ") WHERE list_contains($f_speakers, "

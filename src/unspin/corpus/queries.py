@@ -17,13 +17,22 @@ from typing import Literal
 
 from unspin.errors import FilterError
 
-__all__ = ["BEHIND_KEYS", "OUTLET", "PERIODS", "QUERIES", "QUOTED", "Drill", "Link", "Period",
-           "check_drill", "key_source"]
+__all__ = ["AGG_QUERIES", "BEHIND_KEYS", "DAY", "OUTLET", "PERIODS", "QUERIES", "QUOTED",
+           "Drill", "Link", "Period", "check_drill", "key_source", "period_of"]
 
 OUTLET = ("coalesce(nullif(a.source_site, ''), nullif(regexp_extract(a.source_url, "
            "'^[A-Za-z]+://(?:www\\.)?([^/:?#]+)', 1), ''), 'unknown')")
-_PERIOD = ("strftime(date_trunc($period, TRY_CAST(a.source_published AS DATE)), "
-           "CASE WHEN $period = 'week' THEN '%Y-%m-%d' ELSE '%Y-%m' END)")
+#: An article's publication day (NULL when its date does not parse).
+DAY = "TRY_CAST(a.source_published AS DATE)"
+
+
+def period_of(day: str) -> str:
+    """The ``$period`` (week, labelled by its Monday, or month) of the day ``day``."""
+    return (f"strftime(date_trunc($period, {day}), "
+            "CASE WHEN $period = 'week' THEN '%Y-%m-%d' ELSE '%Y-%m' END)")
+
+
+_PERIOD = period_of(DAY)
 #: Speakers of quotes: one row per quote with its article and canonical speaker.
 QUOTED = """
           SELECT q.article_id, q.speaker AS actor_id, sa.speaker
@@ -263,6 +272,174 @@ QUERIES: dict[str, str] = {
         SELECT stage, code, any_value(type) AS type, count(*) AS records,
                any_value(message) AS example
         FROM failures GROUP BY stage, code ORDER BY records DESC, stage, code LIMIT $top
+    """,
+}
+
+
+_GPERIOD = period_of("day")
+#: The view's dated articles per outlet and period, from the partial tables.
+_GPER = ("per AS (SELECT outlet, " + _GPERIOD + " AS period, sum(articles) AS n "
+         "FROM g_articles WHERE day IS NOT NULL GROUP BY outlet, period)")
+#: The same queries over the precomputed partial tables (:mod:`unspin.batch.aggregates`),
+#: for the views they can answer (:attr:`Filters.aggregable`): same columns, same rows, same
+#: order (``tests/corpus/test_aggregates.py`` compares every one with :data:`QUERIES`).
+#: They read ``g_<table>`` (the rows of the articles the view keeps), ``g_articles_all``
+#: (the rows of the articles that pass its filters, copies included, with a ``kept``
+#: column) and ``agg_quote_texts_all`` (every row); a distinct count of articles is a sum,
+#: since every article lies in one partial key.
+AGG_QUERIES: dict[str, str] = {
+    "summary": """
+        SELECT
+          (SELECT coalesce(sum(articles), 0) FROM g_articles) AS articles,
+          (SELECT count(*) FROM failures) AS failures,
+          (SELECT count(DISTINCT outlet) FROM g_articles) AS outlets,
+          (SELECT count(DISTINCT speaker) FROM g_speakers) AS speakers,
+          (SELECT coalesce(sum(quotes), 0) FROM g_articles) AS quotes,
+          (SELECT coalesce(sum(techniques), 0) FROM g_articles) AS techniques,
+          (SELECT coalesce(sum(narratives), 0) FROM g_articles) AS narratives,
+          (SELECT coalesce(sum(articles), 0) FROM g_articles_all WHERE NOT kept)
+            AS copies_folded,
+          (SELECT min(day) FROM g_articles) AS first_date,
+          (SELECT max(day) FROM g_articles) AS last_date
+    """,
+    "top_speakers": """
+        SELECT g.speaker, any_value(s.type) AS type, sum(g.quotes) AS quotes,
+               sum(g.articles) AS articles, count(DISTINCT g.outlet) AS outlets
+        FROM g_speakers g LEFT JOIN speakers s ON s.speaker = g.speaker
+        GROUP BY g.speaker
+        ORDER BY quotes DESC, g.speaker
+        LIMIT $top
+    """,
+    "speaker_narrative": """
+        WITH top AS (
+          SELECT speaker FROM g_speakers GROUP BY speaker
+          ORDER BY sum(articles) DESC, speaker LIMIT $top
+        )
+        SELECT speaker, narrative, sum(articles) AS articles, sum(voiced) AS voiced
+        FROM g_speaker_narratives WHERE speaker IN (SELECT speaker FROM top)
+        GROUP BY speaker, narrative
+        ORDER BY speaker, articles DESC, narrative
+    """,
+    "outlets": """
+        SELECT outlet, coalesce(sum(articles) FILTER (WHERE kept), 0) AS articles,
+               coalesce(sum(articles) FILTER (WHERE NOT kept), 0) AS copies_folded,
+               min(day) AS first_date, max(day) AS last_date
+        FROM g_articles_all GROUP BY outlet ORDER BY articles DESC, outlet
+    """,
+    "outlet_technique": """
+        WITH outlets AS (
+          SELECT outlet, sum(articles) AS n_articles
+          FROM g_articles GROUP BY outlet ORDER BY n_articles DESC, outlet LIMIT $top
+        )
+        SELECT o.outlet, t.technique, sum(t.spans) AS spans, sum(t.articles) AS articles,
+               round(sum(t.spans) / any_value(o.n_articles), 3) AS spans_per_article
+        FROM g_techniques t JOIN outlets o ON o.outlet = t.outlet
+        GROUP BY o.outlet, t.technique
+        ORDER BY o.outlet, spans DESC, t.technique
+    """,
+    "narratives_over_time": """
+        WITH per_month AS (
+          SELECT date_trunc('month', day) AS month, sum(articles) AS n
+          FROM g_articles WHERE day IS NOT NULL GROUP BY month
+        ),
+        top AS (
+          SELECT narrative FROM g_narratives GROUP BY narrative
+          ORDER BY sum(articles) DESC, narrative LIMIT $top
+        )
+        SELECT strftime(p.month, '%Y-%m') AS month, n.narrative, sum(n.articles) AS articles,
+               round(sum(n.articles) / any_value(p.n), 4) AS share
+        FROM g_narratives n JOIN per_month p ON p.month = date_trunc('month', n.day)
+        WHERE n.day IS NOT NULL AND n.narrative IN (SELECT narrative FROM top)
+        GROUP BY p.month, n.narrative
+        ORDER BY month, articles DESC, n.narrative
+    """,
+    "outlet_techniques_over_time": """
+        WITH """ + _GPER + """,
+        top AS (
+          SELECT technique FROM g_techniques GROUP BY technique
+          ORDER BY sum(spans) DESC, technique LIMIT $top
+        ),
+        cells AS (
+          SELECT outlet, """ + _GPERIOD + """ AS period, technique, sum(spans) AS spans,
+                 sum(articles) AS articles
+          FROM g_techniques WHERE day IS NOT NULL AND technique IN (SELECT technique FROM top)
+          GROUP BY outlet, period, technique
+        )
+        SELECT c.outlet, c.period, c.technique, c.spans, c.articles,
+               round(c.spans / p.n, 3) AS spans_per_article
+        FROM cells c JOIN per p ON p.outlet = c.outlet AND p.period = c.period
+        ORDER BY c.outlet, c.period, c.spans DESC, c.technique
+    """,
+    "outlet_narratives_over_time": """
+        WITH """ + _GPER + """,
+        top AS (
+          SELECT narrative FROM g_narratives GROUP BY narrative
+          ORDER BY sum(articles) DESC, narrative LIMIT $top
+        ),
+        cells AS (
+          SELECT outlet, """ + _GPERIOD + """ AS period, narrative, sum(articles) AS articles
+          FROM g_narratives WHERE day IS NOT NULL AND narrative IN (SELECT narrative FROM top)
+          GROUP BY outlet, period, narrative
+        )
+        SELECT c.outlet, c.period, c.narrative, c.articles, round(c.articles / p.n, 4) AS share
+        FROM cells c JOIN per p ON p.outlet = c.outlet AND p.period = c.period
+        ORDER BY c.outlet, c.period, c.articles DESC, c.narrative
+    """,
+    "outlet_speakers_over_time": """
+        WITH top AS (
+          SELECT speaker FROM g_speakers GROUP BY speaker
+          ORDER BY sum(quotes) DESC, speaker LIMIT $top
+        )
+        SELECT outlet, """ + _GPERIOD + """ AS period, speaker, sum(quotes) AS quotes,
+               sum(articles) AS articles
+        FROM g_speakers WHERE day IS NOT NULL AND speaker IN (SELECT speaker FROM top)
+        GROUP BY outlet, period, speaker
+        ORDER BY outlet, period, quotes DESC, speaker
+    """,
+    "quotes_by_gender": """
+        SELECT g.outlet, coalesce(s.gender, 'unknown') AS gender, sum(g.quotes) AS quotes,
+               count(DISTINCT g.speaker) AS speakers
+        FROM g_speakers g LEFT JOIN speakers s ON s.speaker = g.speaker
+        WHERE coalesce(s.type, 'person') = 'person'
+        GROUP BY g.outlet, gender ORDER BY g.outlet, gender
+    """,
+    "gender_over_time": """
+        SELECT g.outlet, """ + period_of("g.day") + """ AS period,
+               coalesce(s.gender, 'unknown') AS gender, sum(g.quotes) AS quotes,
+               count(DISTINCT g.speaker) AS speakers
+        FROM g_speakers g LEFT JOIN speakers s ON s.speaker = g.speaker
+        WHERE g.day IS NOT NULL AND coalesce(s.type, 'person') = 'person'
+        GROUP BY g.outlet, period, gender ORDER BY g.outlet, period, gender
+    """,
+    "repeated_quotes": """
+        SELECT c.cluster, count(*) AS occurrences, count(DISTINCT c.article_id) AS articles,
+               count(DISTINCT c.qc_outlet) AS outlets,
+               count(*) FILTER (WHERE c.altered) AS altered,
+               min(c.qc_published) AS first_published,
+               any_value(c.qc_outlet ORDER BY c.first DESC, c.qc_published) AS first_outlet,
+               any_value(c.quote ORDER BY c.first DESC, c.qc_published) AS quote
+        FROM g_quote_texts c
+        GROUP BY c.cluster HAVING count(DISTINCT c.article_id) >= 2
+        ORDER BY articles DESC, occurrences DESC, c.cluster LIMIT $top
+    """,
+    "altered_quotes": """
+        WITH firsts AS (
+          SELECT cluster, quote AS original FROM agg_quote_texts_all WHERE first
+        )
+        SELECT c.cluster, c.article_id, c.qc_outlet AS outlet, c.qc_published AS published,
+               c.similarity, f.original, c.quote
+        FROM g_quote_texts c JOIN firsts f ON f.cluster = c.cluster
+        WHERE c.altered
+        ORDER BY c.similarity, c.cluster, c.article_id LIMIT $top
+    """,
+    "stance_outlet_speaker": """
+        WITH top AS (
+          SELECT speaker FROM g_speakers GROUP BY speaker
+          ORDER BY sum(quotes) DESC, speaker LIMIT $top
+        )
+        SELECT outlet, speaker, stance, sum(quotes) AS quotes
+        FROM g_stances WHERE speaker IN (SELECT speaker FROM top)
+        GROUP BY outlet, speaker, stance ORDER BY outlet, speaker, stance
     """,
 }
 

@@ -32,9 +32,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from unspin.corpus.db import Corpus
 from unspin.corpus.filters import PARAMS, Filters
 from unspin.corpus.queries import QUERIES, Drill
-from unspin.errors import FilterError, InputError, QueryTimeoutError, UnspinError
+from unspin.errors import FilterError, InputError, UnspinError, http_status
 
-__all__ = ["CORPUS_CSP", "corpus_router", "create_corpus_app", "status_of"]
+__all__ = ["CORPUS_CSP", "corpus_router", "create_corpus_app"]
 
 #: The corpus pages: no script, forms only to the server itself.
 CORPUS_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -42,17 +42,6 @@ CORPUS_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
 _STR = Annotated[str | None, Query()]
 _LIST = Annotated[list[str] | None, Query()]
 _EXTRA = ("q", "behind", "id", "limit")
-
-
-def status_of(exc: UnspinError) -> int:
-    """The HTTP status of an error a corpus route raises."""
-    if isinstance(exc, QueryTimeoutError):
-        return 503
-    if isinstance(exc, FilterError):
-        return 400
-    if isinstance(exc, InputError):
-        return 422
-    return 500
 
 
 def _params(request: Request) -> dict[str, list[str]]:
@@ -88,14 +77,14 @@ def _limit(request: Request, default: int, most: int) -> int:
 
 
 def _error_json(exc: UnspinError) -> JSONResponse:
-    return JSONResponse(exc.to_dict(), status_code=status_of(exc),
+    return JSONResponse(exc.to_dict(), status_code=http_status(exc),
                         headers={"Cache-Control": "no-store"})
 
 
 def _error_html(exc: UnspinError) -> HTMLResponse:
     from unspin.web.pages import error_page
 
-    status = status_of(exc)
+    status = http_status(exc)
     return HTMLResponse(error_page(status, exc), status,
                         headers={"Content-Security-Policy": CORPUS_CSP})
 
@@ -279,7 +268,7 @@ def corpus_router(db: Corpus, *, page_limit: int = 100) -> APIRouter:
         except UnspinError as exc:
             page = search_page(None, form=form, href=article_href,
                                up=f"/corpus?{f.query_string()}", error=str(exc))
-            return HTMLResponse(page, status_of(exc),
+            return HTMLResponse(page, http_status(exc),
                                 headers={"Content-Security-Policy": CORPUS_CSP})
         return _html(search_page(data, form=form, href=article_href,
                                  up=f"/corpus?{f.query_string()}"))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shlex
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from unspin.corpus.db import Corpus
 from unspin.corpus.filters import Filters
 from unspin.corpus.queries import Drill, Period
 from unspin.corpus.render import count_page, page_html
-from unspin.corpus.views import filters_data, page_data
+from unspin.corpus.views import behind_data, filters_data, page_data, shown_as
 
 __all__ = ["SiteResult", "article_file", "write_site"]
 
@@ -83,15 +83,7 @@ def write_site(db: Corpus, folder: Path, *, top: int | None = None,
     from unspin.batch.reports import load_reports
     from unspin.render import render_html as render_report
 
-    f = filters if filters is not None else db.filters
-    changes: dict[str, Any] = {}
-    if top is not None:
-        changes["top"] = top
-    if period is not None:
-        changes["period"] = period
-    if compare is not None:
-        changes.update(compare=compare, outlets=compare, resolved=False)
-    f = db.resolve(replace(f, **changes) if changes else f)
+    f = shown_as(db, filters, top=top, period=period, compare=compare)
     (folder / "counts").mkdir(parents=True, exist_ok=True)
     (folder / "articles").mkdir(exist_ok=True)
     drills: dict[str, Drill] = {}
@@ -115,19 +107,11 @@ def write_site(db: Corpus, folder: Path, *, top: int | None = None,
             [drills[n] for n in plain], limit=per_count, filters=f), strict=True):
         listed[name] = (drills[name], total, rows, "articles")
         wanted.update(str(r["id"]) for r in rows)
-    for name, drill in drills.items():
-        if "failures" in drill:
-            total, rows = db.failures_behind(stage=drill.get("stage"), code=drill.get("code"),
-                                             limit=per_count)
-            kind = "failures"
-        elif "copies" in drill:
-            total, rows = db.copies(limit=per_count, filters=f)
-            wanted.update(str(r["id"]) for r in rows)
-            wanted.update(str(r["duplicate_of"]) for r in rows)
-            kind = "copies"
-        else:
-            continue
-        listed[name] = (drill, total, rows, kind)
+    for name in [n for n in drills if n not in listed]:  # failed records, folded copies
+        behind = behind_data(db, drills[name], f, limit=per_count)
+        if behind["kind"] == "copies":
+            wanted.update(str(r[k]) for r in behind["rows"] for k in ("id", "duplicate_of"))
+        listed[name] = (drills[name], behind["articles"], behind["rows"], behind["kind"])
 
     reports: dict[str, Any] = {}
     for out in db.outs:

@@ -8,13 +8,15 @@ as JSON, so a page and its JSON twin cannot disagree.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from unspin.corpus.db import Corpus
 from unspin.corpus.filters import LIST_KEYS, Filters
-from unspin.corpus.queries import Drill
+from unspin.corpus.queries import Drill, Period
 
-__all__ = ["behind_data", "choices", "filters_data", "page_data", "query_data", "search_data"]
+__all__ = ["behind_data", "choices", "filters_data", "page_data", "query_data", "search_data",
+           "shown_as"]
 
 #: The queries the page draws, with the ``top`` each is asked for (None: the view's).
 PAGE_QUERIES: dict[str, int | None] = {
@@ -26,6 +28,22 @@ PAGE_QUERIES: dict[str, int | None] = {
 #: The timelines of the outlets shown side by side.
 TIMELINES: tuple[str, ...] = ("outlet_techniques_over_time", "outlet_narratives_over_time",
                               "outlet_speakers_over_time")
+
+
+def shown_as(db: Corpus, f: Filters | None = None, *, top: int | None = None,
+             period: Period | None = None, compare: tuple[str, str] | None = None) -> Filters:
+    """``f`` (default: the corpus's filters) with how the page shows it changed where given
+    (``top``, ``period``, the ``compare`` pair, which also keeps only their articles),
+    resolved against the corpus: the view the page, its command line and the site draw."""
+    f = f if f is not None else db.filters
+    changes: dict[str, Any] = {}
+    if top is not None:
+        changes["top"] = top
+    if period is not None:
+        changes["period"] = period
+    if compare is not None:
+        changes.update(compare=compare, outlets=compare, resolved=False)
+    return db.resolve(replace(f, **changes) if changes else f)
 
 
 def filters_data(db: Corpus, f: Filters) -> dict[str, Any]:

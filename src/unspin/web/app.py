@@ -66,12 +66,10 @@ from unspin.analyzer import Analyzer
 from unspin.errors import (
     BodyTimeoutError,
     ConfigError,
-    HeaderTimeoutError,
     InputError,
     InputTooLargeError,
-    ModelError,
     UnspinError,
-    WorkerError,
+    http_status,
 )
 from unspin.ingest.url import Resolver, resolve
 from unspin.options import DEFAULT_OPTIONS, Options
@@ -145,19 +143,8 @@ _ANALYZE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def status_for(exc: UnspinError) -> int:
-    """The HTTP status of an error raised by the library."""
-    if isinstance(exc, InputTooLargeError):
-        return 413
-    if isinstance(exc, BodyTimeoutError | HeaderTimeoutError):
-        return 408
-    if isinstance(exc, InputError):
-        return 422
-    if isinstance(exc, ConfigError):
-        return 400  # a request that asks for something unspin does not do (e.g. a stage)
-    if isinstance(exc, ModelError | WorkerError):
-        return 503
-    return 500
+#: The HTTP status of an error raised by the library (one map for every web face).
+status_for = http_status
 
 
 

@@ -1,0 +1,156 @@
+"""The precomputed aggregates answer every view exactly as the scan of the shards does.
+
+Two corpora: the benchmark's synthetic output (three shards, near-duplicate copies whose
+originals fall on other dates, undated articles, repeated quotes), and the explorer's
+small crawl after the batch's own derived step (the real speaker merge). Each query of
+the page runs once through the partial tables and once with ``aggregates=False``; the
+rows must be identical, under every filter the aggregates serve.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from unspin.batch.aggregates import AGG, aggregates_fresh, update_aggregates
+from unspin.batch.derived import DERIVED, rebuild_derived
+from unspin.corpus import QUERIES, Corpus, Filters
+from unspin.corpus.queries import AGG_QUERIES
+from unspin.corpus.views import page_data
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "corpus_scale.py"
+
+
+def _generate(folder: Path) -> Path:
+    spec = importlib.util.spec_from_file_location("corpus_scale", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    out: Path = module.generate(folder, 1500, seed=5, shard_size=500)
+    return out
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _generate(tmp_path_factory.mktemp("agg") / "out")
+
+
+@pytest.fixture(scope="module")
+def crawl_out(write_crawl: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out: Path = write_crawl(tmp_path_factory.mktemp("agg-crawl") / "out", shards=2)
+    rebuild_derived(out)
+    update_aggregates(out)
+    return out
+
+
+#: A near-duplicate copy whose original has another outlet, and a later day: filtering by
+#: the copy's outlet, or from its day on, drops the original and so keeps the copy.
+_CROSSING = ("SELECT c.source_site, TRY_CAST(c.source_published AS DATE) FROM duplicates d "
+             "JOIN articles_all c ON c.id = d.article_id "
+             "JOIN articles_all o ON o.id = d.duplicate_of "
+             "WHERE c.source_site <> o.source_site AND TRY_CAST(c.source_published AS DATE) > "
+             "TRY_CAST(o.source_published AS DATE) ORDER BY d.article_id LIMIT 1")
+
+
+def _filters(db: Corpus) -> list[Filters]:
+    outlets = [r["outlet"] for r in db.query("outlets")]
+    crossing = db.execute(_CROSSING)[1]
+    across = ([Filters(outlets=(crossing[0][0],)), Filters(since=crossing[0][1])]
+              if crossing else [])
+    return [*across, Filters(), Filters(all_copies=True), Filters(period="week", top=5),
+            Filters(since=dt.date(2024, 1, 1), until=dt.date(2024, 6, 30)),
+            Filters(since=dt.date(2024, 3, 10), all_copies=True),
+            Filters(until=dt.date(2023, 12, 31), period="week"),
+            Filters(outlets=(outlets[0],)),
+            Filters(outlets=tuple(outlets[:2]), compare=(outlets[0], outlets[1]), period="week",
+                    since=dt.date(2023, 6, 1))]
+
+
+@pytest.mark.parametrize("which", ["synthetic", "crawl_out"])
+def test_every_query_reads_the_aggregates_and_answers_as_the_scan_does(
+        which: str, request: pytest.FixtureRequest) -> None:
+    out: Path = request.getfixturevalue(which)
+    with Corpus(out) as agg, Corpus(out, aggregates=False) as raw:
+        assert agg.aggregated and not raw.aggregated
+        for f in _filters(raw):
+            for name in QUERIES:
+                expected = raw.query(name, filters=f)
+                assert agg.route(name, agg.resolve(f)) == (
+                    "aggregates" if name in AGG_QUERIES else "raw")
+                assert agg.query(name, filters=f) == expected, (name, f)
+
+
+def test_the_synthetic_corpus_exercises_what_the_aggregates_must_get_right(
+        synthetic: Path) -> None:
+    """Copies folded (and kept where a date filter drops their original), undated
+    articles, repeated and altered quotes: else the comparison above proves little."""
+    with Corpus(synthetic, aggregates=False) as raw:
+        assert raw.query("summary")[0]["copies_folded"] > 10
+        (outlet, day), = raw.execute(_CROSSING)[1]
+        for f in (Filters(outlets=(outlet,)), Filters(since=day)):
+            # the copy is kept, its original being filtered out: a copy in the view
+            _, rows = raw.execute("SELECT count(*) FROM articles a JOIN duplicates d "
+                                  "ON d.article_id = a.id", filters=raw.resolve(f))
+            assert rows[0][0] > 0
+        _, rows = raw.execute("SELECT count(*) FROM articles_all WHERE "
+                              "TRY_CAST(source_published AS DATE) IS NULL")
+        assert rows[0][0] > 0
+        assert raw.query("repeated_quotes") and raw.query("altered_quotes")
+
+
+def test_the_page_is_the_same_through_either_path(synthetic: Path) -> None:
+    with Corpus(synthetic) as agg, Corpus(synthetic, aggregates=False) as raw:
+        f = Filters(since=dt.date(2023, 7, 1), period="week")
+        assert page_data(agg, f) == page_data(raw, f)
+
+
+@pytest.mark.parametrize("f", [Filters(speakers=("x",)), Filters(narratives=("x",)),
+                               Filters(techniques=("x",)), Filters(genders=("x",)),
+                               Filters(stances=("x",))], ids=lambda f: f.describe())
+def test_a_filter_on_what_articles_contain_takes_the_scan(f: Filters, synthetic: Path) -> None:
+    """The partial tables are keyed by outlet and day: an article quoting someone is not a
+    key, so such a view scans the shards (and gives the same answers, slower)."""
+    assert not f.aggregable
+    with Corpus(synthetic) as db:
+        assert {db.route(name, f) for name in QUERIES} == {"raw"}
+
+
+def test_a_speaker_filtered_view_gives_the_scans_answers(synthetic: Path) -> None:
+    with Corpus(synthetic) as agg, Corpus(synthetic, aggregates=False) as raw:
+        top = raw.query("top_speakers", top=1)[0]["speaker"]
+        f = Filters(speakers=(top,), since=dt.date(2024, 1, 1))
+        assert page_data(agg, f) == page_data(raw, f)
+
+
+def test_stale_or_missing_aggregates_are_not_read(crawl_out: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(crawl_out, old)
+    shutil.rmtree(old / DERIVED / AGG)  # an output written before the aggregates existed
+    with Corpus(old) as db, Corpus(crawl_out) as fresh:
+        assert not db.aggregated and not aggregates_fresh(old)
+        assert db.query("top_speakers") == fresh.query("top_speakers")
+    update_aggregates(old)  # what `unspin corpus OLD --aggregates` and the next batch run do
+    with Corpus(old) as db:
+        assert db.aggregated
+    # a shard added after them: the derived tables and the aggregates are both stale
+    first = sorted((old / "shards").iterdir())[0]
+    shutil.copytree(first, old / "shards" / "part-999999")
+    assert not aggregates_fresh(old)
+    with Corpus(old) as db:
+        assert not db.aggregated
+
+
+def test_an_alias_file_or_several_outputs_take_the_scan(crawl_out: Path, tmp_path: Path) -> None:
+    aliases = tmp_path / "aliases.csv"
+    aliases.write_text("Okafor,Mara Okafor\n", encoding="utf-8")
+    with Corpus(crawl_out, aliases=aliases) as db:
+        assert not db.aggregated  # the view's own merge: the partials' speakers do not hold
+    with Corpus([crawl_out, crawl_out]) as db:
+        assert not db.aggregated

@@ -18,9 +18,11 @@ import importlib
 import itertools
 import os
 import signal
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from unspin.batch.inputs import Record
@@ -123,12 +125,70 @@ def _ray_processes_in_their_own_session() -> Iterator[None]:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["start_new_session"] = True
             super().__init__(*args, **kwargs)
+            _SESSIONS.append(self.pid)  # the new session's id is the process's pid
 
     setattr(services, "ConsolePopen", _OwnSession)  # noqa: B010 (a module's attribute)
     try:
         yield
     finally:
         setattr(services, "ConsolePopen", popen)  # noqa: B010
+
+
+#: The sessions of the local Ray processes started here (their leaders' pids), so that
+#: :func:`_end_sessions` can end whatever outlives ``ray.shutdown``.
+_SESSIONS: list[int] = []
+
+
+def _in_sessions(sessions: set[int]) -> list[int]:
+    """The pids of the live processes whose session is one of ``sessions`` (from
+    ``/proc``; where there is none, the sessions' leaders that are still there)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        left = []
+        for leader in sessions:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(leader, 0)
+                left.append(leader)
+        return left
+    pids = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone since the listing
+        # pid (comm) state ppid pgrp session …: comm may hold spaces and parentheses.
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 3 and fields[0] != "Z" and int(fields[3]) in sessions:
+            pids.append(int(entry.name))
+    return pids
+
+
+def _end_sessions(grace: float = 5.0) -> None:
+    """End every process left in the sessions of the local Ray started here, after
+    ``ray.shutdown``: SIGTERM, then SIGKILL to those still there after ``grace`` seconds.
+
+    ``ray.shutdown`` stops the GCS and the raylet, but what the raylet started (its
+    runtime-env and dashboard agents, workers) can outlive it by minutes when the machine
+    is loaded: in issue 24, 2 interrupted runs in 12 left a ``ray::RuntimeEnvAgent``
+    behind. Ray's workers move to process groups of their own, but not to other sessions,
+    so the session is what finds them all, and nothing else (the driver is in none)."""
+    sessions = set(_SESSIONS)
+    _SESSIONS.clear()
+    if not sessions:
+        return
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 1.0)):
+        left = _in_sessions(sessions)
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while left and time.monotonic() < deadline:
+            time.sleep(0.05)
+            left = _in_sessions(sessions)
+        if not left:
+            return
 
 
 class RayEngine:
@@ -185,6 +245,7 @@ class RayEngine:
             finally:
                 if self._started_here:
                     ray.shutdown()
+                    _end_sessions()
                     self._started_here = False
 
     def _run(self, records: Iterator[Record]) -> Iterator[Outcome]:
@@ -209,4 +270,5 @@ class RayEngine:
         finally:
             if self._started_here:
                 ray.shutdown()
+                _end_sessions()
                 self._started_here = False

@@ -59,6 +59,9 @@ def main() -> None:
                     help="distil: compare small from gold with small distilled from this model")
     ap.add_argument("--unlabeled", type=Path, action="append", default=[],
                     help="with --teacher: a folder of unlabeled news (repeatable)")
+    ap.add_argument("--student-keep", type=float, action="append", default=[],
+                    help="with --teacher: also a distilled student with this keep-loss weight "
+                         "(the shipped recipe's is 3; repeatable)")
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "unspin-encoder-experiment")
     args = ap.parse_args()
 
@@ -98,11 +101,18 @@ def distillation(args: argparse.Namespace, console: Console) -> None:
 
     settings = replace(Settings(), epochs=args.epochs)
     rows = []
-    for name, teacher in (("small from gold", None), (f"small from gold + {args.teacher}", args.teacher)):
+    students: list[tuple[str, str | None, float | None]] = [
+        ("small from gold", None, None), (f"small from gold + {args.teacher}", args.teacher, None)]
+    students += [(f"small from gold + {args.teacher}, keep {k:g}", args.teacher, k)
+                 for k in args.student_keep]
+    for name, teacher, keep in students:
         out = args.out / ("small-gold" if teacher is None else f"small-from-{teacher}")
+        if keep is not None:
+            out = out.with_name(f"{out.name}-keep{keep:g}")
         if not (out / "meta.json").is_file():
             t0 = time.perf_counter()
-            run(args.data, out=out, seed=args.seed, console=console, settings=settings,
+            run(args.data, out=out, seed=args.seed, console=console,
+                settings=settings if keep is None else replace(settings, keep_weight=keep),
                 model="small", teacher=teacher, unlabeled=args.unlabeled if teacher else ())
             console.print(f"{name}: {time.perf_counter() - t0:.0f} s")
         meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))

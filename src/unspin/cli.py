@@ -212,8 +212,8 @@ def eval_(
     data: Annotated[Path, typer.Option(help="The task's corpus folder (see ../shared/data/README.md).")],
     split: Annotated[str | None, typer.Option(help="Split to score, where the corpus has them (quotes: dev, train, or tune, the part of train the tagger's training holds out).")] = None,
     model: Annotated[str | None, typer.Option(
-        help="Score the models trained on this encoder: small or base (default "
-        "$UNSPIN_MODEL, else small).")] = None,
+        help="Score the models trained on this encoder: base or small (default "
+        "$UNSPIN_MODEL, else base when installed, else small).")] = None,
 ) -> None:
     """Score a stage on its public benchmark, beside a baseline run in the same call."""
     from unspin.encoder import using

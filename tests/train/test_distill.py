@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from unspin.corpora.ptc import Article, GoldSpan
+from unspin.corpora.ptc import Article
 from unspin.errors import ConfigError, ModelError
 from unspin.train.distill import align, unlabeled_texts
 from unspin.train.encoder import Settings
@@ -66,20 +66,7 @@ def test_unlabeled_text_is_read_from_the_extraction_benchmark_and_other_folders_
 
 
 TINY = Settings(rank=2, alpha=4.0, epochs=1, batch=4)
-LOADED = ["outrageous", "shameful", "horrific", "disgraceful"]
 
-
-def _articles() -> list[Article]:
-    """Sixteen short labelled articles (ids chosen so the fit/tune split has both parts)."""
-    out: list[Article] = []
-    for n in range(16):
-        word = LOADED[n % len(LOADED)]
-        text = (f"Harbour report {n}\n\nThe board sat on Tuesday.\n"
-                f"Fishers called the new quota {word}.\nThe ferry sails at noon.\n")
-        start = text.index(word)
-        out.append(Article(f"8{n:03d}", text,
-                           (GoldSpan(start, start + len(word), "Loaded_Language"),)))
-    return out
 
 
 NEWS = [
@@ -91,7 +78,7 @@ NEWS = [
 
 @pytest.mark.slow
 def test_a_student_distilled_from_a_teacher_records_it_resumes_and_differs_from_gold_alone(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_ptc: list[Article],
         require_models: Callable[[Exception], None]) -> None:
     from unspin.train.encoder import checkpoint_dir, run
 
@@ -103,14 +90,14 @@ def test_a_student_distilled_from_a_teacher_records_it_resumes_and_differs_from_
     quiet = Console(file=io.StringIO())
     try:
         gold = run(tmp_path, out=tmp_path / "gold", seed=3, console=quiet, settings=TINY,
-                   articles=_articles())
+                   articles=tiny_ptc)
     except ModelError as exc:  # pragma: no cover - the model extra is absent
         require_models(exc)
     # The shipped small encoder teaches a fresh one (the base model may not be installed).
     a = run(tmp_path, out=tmp_path / "a", seed=3, console=quiet, settings=TINY,
-            articles=_articles(), teacher="small", unlabeled=[bench])
+            articles=tiny_ptc, teacher="small", unlabeled=[bench])
     b = run(tmp_path, out=tmp_path / "b", seed=3, console=quiet, settings=TINY,
-            articles=_articles(), teacher="small", unlabeled=[bench])
+            articles=tiny_ptc, teacher="small", unlabeled=[bench])
     meta = json.loads((a / "meta.json").read_text(encoding="utf-8"))
     d = meta["distillation"]
     assert d["teacher"] == "small" and d["unlabeled_documents"] == 3

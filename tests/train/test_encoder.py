@@ -13,32 +13,18 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from unspin.corpora.ptc import Article, GoldSpan
+from unspin.corpora.ptc import Article
 from unspin.errors import ModelError
 from unspin.train.encoder import Settings, checkpoint_dir, run
 
 pytestmark = pytest.mark.slow
 
 TINY = Settings(rank=2, alpha=4.0, epochs=1, batch=4)
-WORDS = ["outrageous", "shameful", "horrific", "disgraceful"]
 
-
-def _articles() -> list[Article]:
-    """Sixteen short articles; each loaded word is a Loaded_Language span. Ids are chosen so
-    that the fit/tune split of :func:`unspin.train.techniques.tune_split` has both parts."""
-    out: list[Article] = []
-    for n in range(16):
-        word = WORDS[n % len(WORDS)]
-        text = (f"Town news number {n}\n\nThe committee met on Monday.\n"
-                f"Residents called the decision {word}.\nThe bridge reopens soon.\n")
-        start = text.index(word)
-        out.append(Article(f"8{n:03d}", text,
-                           (GoldSpan(start, start + len(word), "Loaded_Language"),)))
-    return out
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory,
+def trained(tmp_path_factory: pytest.TempPathFactory, tiny_ptc: list[Article],
             require_models: Callable[[Exception], None]) -> Iterator[tuple[Path, Path, Path]]:
     root = tmp_path_factory.mktemp("encoder")
     env = pytest.MonkeyPatch()
@@ -46,16 +32,16 @@ def trained(tmp_path_factory: pytest.TempPathFactory,
     try:
         try:
             a = run(root, out=root / "a", seed=3, console=Console(file=io.StringIO()),
-                    settings=TINY, articles=_articles())
+                    settings=TINY, articles=tiny_ptc)
         except ModelError as exc:  # pragma: no cover - the model extra is absent
             require_models(exc)
         # Same seed, same settings: the checkpoint is found and nothing is trained again.
         b = run(root, out=root / "b", seed=3, console=Console(file=io.StringIO()),
-                settings=TINY, articles=_articles())
+                settings=TINY, articles=tiny_ptc)
         # A fresh cache: trained again from scratch, by the same seed.
         env.setenv("UNSPIN_CACHE", str(root / "cache2"))
         c = run(root, out=root / "c", seed=3, console=Console(file=io.StringIO()),
-                settings=TINY, articles=_articles())
+                settings=TINY, articles=tiny_ptc)
         env.setenv("UNSPIN_CACHE", str(root / "cache"))
         yield a, b, c
     finally:

@@ -47,12 +47,6 @@ def _long_article(n: int, sentences: int = 20) -> str:
 N_SLOW = 60
 needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
                                reason="Ray Data is not installed (pip install 'unspin[ray]')")
-ray_opt_in = pytest.mark.skipif(
-    os.environ.get("UNSPIN_TEST_RAY_INTERRUPT") != "1",
-    reason="opt-in (UNSPIN_TEST_RAY_INTERRUPT=1): starts a local Ray (GCS, raylet, actors) "
-           "twice per case (~25 s a case at idle); on a loaded 2-core machine the resuming run "
-           "took over 300 s and a runtime-env agent outlived its raylet past the leak "
-           "check's grace (BENCHMARKS.md, Interrupts on Ray)")
 linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
                                 reason="finds the pool's workers through /proc (Linux)")
 
@@ -208,7 +202,6 @@ def test_an_interrupted_run_leaves_only_complete_shards_and_resumes(
 
 @linux_only
 @needs_ray
-@ray_opt_in
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_an_interrupted_ray_run_stops_leaves_only_complete_shards_and_resumes(

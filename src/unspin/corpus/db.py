@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from unspin.batch.tables import TABLES
 from unspin.corpus.filters import Filters
@@ -39,6 +40,9 @@ __all__ = ["Corpus", "plain"]
 
 _LAYERS = [t for t in TABLES if t not in ("articles", "failures")]
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_T = TypeVar("_T")
+#: How many views filtered on contents keep their articles' numbers (:meth:`Corpus._view`).
+VIEWS_KEPT = 16
 
 
 def plain(value: Any) -> Any:
@@ -80,6 +84,7 @@ class Corpus:
         self.time_limit = time_limit
         self._lock = threading.Lock()
         self._known: dict[str, Any] = {}
+        self._views: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.con = duckdb.connect(":memory:")
         with self._readable():
             for table in TABLES:
@@ -283,36 +288,91 @@ class Corpus:
         return text, params
 
     def route(self, name: str, f: Filters | None = None) -> Literal["aggregates", "raw"]:
-        """Where query ``name`` reads under ``f``: the partial tables when they are fresh,
-        the query has an aggregate form (:data:`AGG_QUERIES`) and the view filters by date
-        and outlet only (:attr:`Filters.aggregable`); the shards otherwise."""
-        f = f if f is not None else self.filters
-        if self.aggregated and name in AGG_QUERIES and f.aggregable:
+        """Where query ``name`` reads (under any filters ``f``): the partial tables when
+        they are fresh and the query has an aggregate form (:data:`AGG_QUERIES`); the
+        shards otherwise."""
+        if self.aggregated and name in AGG_QUERIES:
             return "aggregates"
         return "raw"
 
     def _scoped_aggregates(self, sql: str, f: Filters) -> tuple[str, dict[str, Any]]:
         """``sql`` (an :data:`AGG_QUERIES` entry) with the partial tables restricted to the
-        view's articles defined in front of it, and the values they bind."""
+        view's articles defined in front of it, and the values they bind. Filtered by date
+        and outlet only, that is a condition on each row's key (:meth:`Filters.kept`);
+        filtered :attr:`~Filters.on_contents`, the view's articles are first found by id
+        (``g_passing``: they pass the date and outlet conditions and hold what the view
+        asks, :meth:`Filters.contained`), a copy is folded when its original is among them,
+        and each table is semi-joined on the ids kept (``g_kept``)."""
         from unspin.batch.aggregates import AGG_TABLES
 
         passing, kept, params = f.kept()
-        ctes = [f"g_articles_all AS NOT MATERIALIZED (SELECT *, {kept} AS kept "
-                f"FROM agg_articles_all WHERE {passing})",
-                *(f"g_{t} AS NOT MATERIALIZED (SELECT * FROM agg_{t}_all WHERE {kept})"
-                  for t in AGG_TABLES if re.search(rf"\bg_{t}\b", sql)),
-                "failures AS NOT MATERIALIZED (SELECT * FROM failures_all)"]
+        used = [t for t in AGG_TABLES if re.search(rf"\bg_{t}\b", sql)]
+        if not f.on_contents:
+            ctes = [f"g_articles_all AS NOT MATERIALIZED (SELECT *, {kept} AS kept "
+                    f"FROM agg_articles_all WHERE {passing})",
+                    *(f"g_{t} AS NOT MATERIALIZED (SELECT * FROM agg_{t}_all WHERE {kept})"
+                      for t in used)]
+        else:  # g_view: the numbers of the articles that pass, and whether each is kept
+            params = {}
+            # each relation once per query (MATERIALIZED): they hold the view's rows only
+            ctes = ["g_articles_all AS MATERIALIZED (SELECT a.*, v.kept FROM agg_articles_all a "
+                    "JOIN g_view v ON v.article_no = a.article_no)",
+                    *(f"g_{t} AS MATERIALIZED (SELECT * FROM agg_{t}_all WHERE "
+                      "article_no IN (SELECT article_no FROM g_view WHERE kept))" for t in used)]
+        ctes.append("failures AS NOT MATERIALIZED (SELECT * FROM failures_all)")
         body = sql.strip()
         if body[:4].upper() == "WITH":
             return "WITH " + ",\n".join(ctes) + ",\n" + body[4:], params
         return "WITH " + ",\n".join(ctes) + "\n" + body, params
 
+    def _view(self, f: Filters) -> Any:
+        """For a view filtered :attr:`~Filters.on_contents`, the articles that pass its
+        filters (an Arrow table of ``article_no`` and ``kept``): those that pass the date
+        and outlet conditions and hold what it asks (:meth:`Filters.contained`), ``kept``
+        unless a copy whose original passes too (and not ``all_copies``). Found once per
+        view and kept for the next :data:`VIEWS_KEPT` views' queries (a page asks a dozen
+        of the same view), so each query semi-joins its tables on a small table instead of
+        finding the view's articles again."""
+        key = (f.since, f.until, f.outlets, f.speakers, f.narratives, f.techniques, f.genders,
+               f.stances, f.all_copies)
+        with self._lock:
+            if key in self._views:
+                self._views.move_to_end(key)
+                return self._views[key]
+        passing, _, params = f.kept()
+        contained, more = f.contained()
+        sql = (f"WITH g_passing AS MATERIALIZED (SELECT article_no, orig_no FROM "
+               f"agg_articles_all WHERE {passing} AND {' AND '.join(contained)}) "
+               "SELECT article_no, " + ("TRUE" if f.all_copies else
+                                        "orig_no IS NULL OR orig_no NOT IN "
+                                        "(SELECT article_no FROM g_passing)")
+               + " AS kept FROM g_passing")
+        table = self._on_cursor(sql, {**params, **more}, self.time_limit, {},
+                                lambda cur, bound: cur.sql(sql, params=bound).to_arrow_table())
+        with self._lock:
+            self._views[key] = table
+            while len(self._views) > VIEWS_KEPT:
+                self._views.popitem(last=False)
+        return table
+
     # ------------------------------------------------------------------ executing
 
-    def _fetch(self, sql: str, params: dict[str, Any], *, limit: float | None
+    def _fetch(self, sql: str, params: dict[str, Any], *, limit: float | None,
+               relations: dict[str, Any] | None = None
                ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run ``sql`` on a cursor of its own (so requests in other threads run beside it),
-        binding only the parameters it names, interrupted past ``limit`` seconds."""
+        binding only the parameters it names, interrupted past ``limit`` seconds; each of
+        ``relations`` (an Arrow table) is registered on that cursor alone, under its name."""
+
+        def rows(cur: Any, bound: dict[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+            result = cur.execute(sql, bound)
+            return [d[0] for d in result.description or []], result.fetchall()
+
+        return self._on_cursor(sql, params, limit, relations or {}, rows)
+
+    def _on_cursor(self, sql: str, params: dict[str, Any], limit: float | None,
+                   relations: dict[str, Any], take: Callable[[Any, dict[str, Any]], _T]) -> _T:
+        """:meth:`_fetch`'s guards around ``take(cursor, bound parameters)``."""
         import duckdb
 
         used = set(_PARAM.findall(sql))
@@ -320,13 +380,13 @@ class Corpus:
         cur = self.con.cursor()
         timer = threading.Timer(limit, cur.interrupt) if limit else None
         try:
+            for name, table in relations.items():
+                cur.register(name, table)
             if timer is not None:
                 timer.start()
             with self._readable():
                 try:
-                    result = cur.execute(sql, bound)
-                    names = [d[0] for d in result.description or []]
-                    return names, result.fetchall()
+                    return take(cur, bound)
                 except duckdb.InterruptException:
                     raise QueryTimeoutError(
                         f"the query ran past its time limit of {limit:g} s and was stopped; "
@@ -392,8 +452,9 @@ class Corpus:
             raise FilterError(f"top must be 0 or more, not {top}")
         if self.route(name, f) == "aggregates":
             text, bound = self._scoped_aggregates(AGG_QUERIES[name], f)
+            views = {"g_view": self._view(f)} if f.on_contents else {}
             return self._fetch(text, {**bound, "top": top, "period": period},
-                               limit=self.time_limit)
+                               limit=self.time_limit, relations=views)
         return self.execute(QUERIES[name], {"top": top, "period": period}, filters=f)
 
     def query(self, name: str, *, top: int | None = None, period: Period | None = None,

@@ -39,6 +39,9 @@ from unspin.errors import FilterError, InputError, QueryTimeoutError
 __all__ = ["Corpus", "plain"]
 
 _LAYERS = [t for t in TABLES if t not in ("articles", "failures")]
+#: The partial table that holds every value of a filter key (:meth:`Corpus.known`).
+AGG_KNOWN = {"outlet": "articles", "narrative": "narratives", "technique": "techniques",
+             "stance": "stances"}
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _T = TypeVar("_T")
 #: How many views filtered on contents keep their articles' numbers (:meth:`Corpus._view`).
@@ -178,34 +181,40 @@ class Corpus:
 
     def known(self, what: str) -> Any:
         """The values the corpus holds for a filter key (cached): ``outlet`` (casefolded
-        name -> name), ``speaker`` ((casefolded name -> speaker), (name key -> speakers)),
-        ``narrative``, ``technique``, ``gender``, ``stance`` (sets)."""
+        name -> name), ``speaker`` (casefolded name or alias -> speaker), ``speaker_key``
+        (a person's name key -> speakers), ``narrative``, ``technique``, ``gender``,
+        ``stance`` (sets). Read from the partial tables where they are fresh (the same
+        values, without a pass over the articles' text columns or the quotes)."""
         with self._lock:
             if what in self._known:
                 return self._known[what]
         sql = {
             "outlet": "SELECT DISTINCT " + OUTLET + " FROM articles_all a",
-            "speaker": "SELECT speaker, type, aliases FROM speakers",
+            "speaker": "SELECT speaker, aliases FROM speakers",
+            "speaker_key": "SELECT speaker, aliases FROM speakers WHERE type = 'person'",
             "narrative": "SELECT DISTINCT narrative FROM narratives_all",
             "technique": "SELECT DISTINCT technique FROM techniques_all",
             "gender": "SELECT DISTINCT coalesce(gender, 'unknown') FROM speakers",
             "stance": "SELECT DISTINCT cue_stance FROM quotes_all",
         }[what]
+        if self.aggregated and what in ("outlet", "narrative", "technique", "stance"):
+            sql = f"SELECT DISTINCT {what} FROM agg_{AGG_KNOWN[what]}_all"
         rows = self._fetch(sql, {}, limit=None)[1]
         value: Any
         if what == "outlet":
             value = {str(o).casefold(): str(o) for (o,) in rows}
         elif what == "speaker":
+            value = {}
+            for speaker, aliases in rows:
+                for name in [*aliases, speaker]:
+                    value.setdefault(name.casefold(), speaker)
+        elif what == "speaker_key":  # only needed for a name not found as written
             from unspin.batch.speakers import name_key
 
-            names: dict[str, str] = {}
-            keys: dict[str, set[str]] = {}
-            for speaker, type_, aliases in rows:
+            value = {}
+            for speaker, aliases in rows:
                 for name in [*aliases, speaker]:
-                    names.setdefault(name.casefold(), speaker)
-                    if type_ == "person":
-                        keys.setdefault(name_key(name), set()).add(speaker)
-            value = (names, keys)
+                    value.setdefault(name_key(name), set()).add(speaker)
         else:
             value = {str(v) for (v,) in rows if v is not None} | (
                 {"unknown"} if what == "gender" else set())
@@ -236,12 +245,12 @@ class Corpus:
         if f.speakers:
             from unspin.batch.speakers import name_key
 
-            names, keys = self.known("speaker")
+            names = self.known("speaker")
 
             def find(given: str) -> str | None:  # the name as written, else a person by key
                 if given.casefold() in names:
                     return str(names[given.casefold()])
-                found = keys.get(name_key(given), set())
+                found = self.known("speaker_key").get(name_key(given), set())
                 return next(iter(found)) if len(found) == 1 else None
 
             resolved = {s: find(s) for s in f.speakers}

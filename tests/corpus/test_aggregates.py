@@ -200,3 +200,28 @@ def test_an_alias_file_or_several_outputs_take_the_scan(crawl_out: Path, tmp_pat
         assert not db.aggregated  # the view's own merge: the partials' speakers do not hold
     with Corpus([crawl_out, crawl_out]) as db:
         assert not db.aggregated
+
+
+@pytest.mark.parametrize("which", ["synthetic", "crawl_out"])
+def test_the_values_a_filter_can_take_are_the_same_from_the_aggregates(
+        which: str, request: pytest.FixtureRequest) -> None:
+    out: Path = request.getfixturevalue(which)
+    with Corpus(out) as agg, Corpus(out, aggregates=False) as raw:
+        for key in ("outlet", "speaker", "speaker_key", "narrative", "technique", "gender",
+                    "stance"):
+            assert agg.known(key) == raw.known(key), key
+
+
+def test_a_content_filtered_view_finds_its_articles_once(synthetic: Path) -> None:
+    """A page asks a dozen queries of one view: its articles are found for the first and
+    kept for the others (and for the last VIEWS_KEPT views only)."""
+    from unspin.corpus.db import VIEWS_KEPT
+
+    with Corpus(synthetic) as db:
+        speakers = [r["speaker"] for r in db.query("top_speakers", top=VIEWS_KEPT + 2)]
+        f = db.resolve(Filters(speakers=(speakers[0],)))
+        page_data(db, f)
+        assert len(db._views) == 1
+        for speaker in speakers[1:]:
+            db.query("summary", filters=Filters(speakers=(speaker,)))
+        assert len(db._views) == VIEWS_KEPT

@@ -308,10 +308,9 @@ class Corpus:
         """``sql`` (an :data:`AGG_QUERIES` entry) with the partial tables restricted to the
         view's articles defined in front of it, and the values they bind. Filtered by date
         and outlet only, that is a condition on each row's key (:meth:`Filters.kept`);
-        filtered :attr:`~Filters.on_contents`, the view's articles are first found by id
-        (``g_passing``: they pass the date and outlet conditions and hold what the view
-        asks, :meth:`Filters.contained`), a copy is folded when its original is among them,
-        and each table is semi-joined on the ids kept (``g_kept``)."""
+        filtered :attr:`~Filters.on_contents`, each table is semi-joined on the numbers of
+        the view's kept articles, the relation ``g_view`` (:meth:`_view`), which the
+        caller registers on the query's cursor."""
         from unspin.batch.aggregates import AGG_TABLES
 
         passing, kept, params = f.kept()

@@ -37,7 +37,9 @@
    each, ``open`` (a second ``Corpus`` opened and closed: its views), a filtered corpus
    (the largest outlet, the first half of 2024 and the top speaker: open and
    ``render_html``), ``articles_behind`` for the top speaker and for the largest outlet's
-   most frequent technique, and (on the small set only, once) ``write_site``;
+   most frequent technique, and (on the small set only, once) ``write_site``; and, only
+   when named (``--time-one filtered:QUERY``), one query under the filtered corpus's
+   filters, each run on a freshly opened corpus (its view's articles found anew);
    ``--repeat`` runs each (the first run reads Parquet from the OS page cache, as the data
    was just written); median and min wall seconds, the peak RSS of the process (Python,
    DuckDB, the results).
@@ -996,14 +998,16 @@ def _action(name: str, db: Any, scratch: Path) -> Callable[[], int]:
                 return len(fresh.con.execute("SHOW TABLES").fetchall())
         return open_close
     keys = drill_keys(db) if name in ("filtered_render_html", "behind_speaker",
-                                      "behind_outlet_technique") else {}
-    if name == "filtered_render_html":
+                                      "behind_outlet_technique") or \
+        name.startswith("filtered:") else {}
+    if name == "filtered_render_html" or name.startswith("filtered:"):
         filters = corpus.Filters(since=SINCE, until=UNTIL, outlets=(keys["outlet"],),
                                  speakers=(keys["speaker"],))
+        query = name.partition(":")[2]
 
         def filtered() -> int:
             with corpus.Corpus(db.out, filters=filters) as view:
-                return len(corpus.render_html(view))
+                return len(view.query(query)) if query else len(corpus.render_html(view))
         return filtered
     if name == "search":  # needs the index (--generate-only --index builds it)
         from unspin.corpus.views import search_data

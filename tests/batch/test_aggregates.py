@@ -86,6 +86,21 @@ def test_an_unchanged_output_rebuilds_nothing(tmp_path: Path) -> None:
                                                        "seconds": 0}
 
 
+def test_aggregates_of_an_older_format_are_not_read_and_are_rebuilt(tmp_path: Path) -> None:
+    """Format 1 was keyed by (outlet, day, …) without the article: a view filtered by a
+    speaker cannot read it, so it is stale and every shard is built again."""
+    out = _two_shards(tmp_path)
+    update_aggregates(out)
+    for meta in (out / DERIVED / AGG).glob("**/meta.json"):
+        data = json.loads(meta.read_text())
+        meta.write_text(json.dumps({**data, "format": "unspin-agg/1"}))
+    assert not aggregates_fresh(out)
+    assert update_aggregates(out)["built"] == 2
+    assert aggregates_fresh(out)
+    articles = pq.read_table(out / DERIVED / AGG / "part-000001" / "articles.parquet")
+    assert sorted(articles.column("article_id").to_pylist()) == ["a1", "a2"]
+
+
 def test_a_new_shard_is_built_and_the_others_kept(tmp_path: Path) -> None:
     out = _two_shards(tmp_path)
     update_aggregates(out)

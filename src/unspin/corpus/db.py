@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from unspin.batch.tables import TABLES
 from unspin.corpus.filters import Filters
@@ -38,7 +39,13 @@ from unspin.errors import FilterError, InputError, QueryTimeoutError
 __all__ = ["Corpus", "plain"]
 
 _LAYERS = [t for t in TABLES if t not in ("articles", "failures")]
+#: The partial table that holds every value of a filter key (:meth:`Corpus.known`).
+AGG_KNOWN = {"outlet": "articles", "narrative": "narratives", "technique": "techniques",
+             "stance": "stances"}
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_T = TypeVar("_T")
+#: How many views filtered on contents keep their articles' numbers (:meth:`Corpus._view`).
+VIEWS_KEPT = 16
 
 
 def plain(value: Any) -> Any:
@@ -80,6 +87,7 @@ class Corpus:
         self.time_limit = time_limit
         self._lock = threading.Lock()
         self._known: dict[str, Any] = {}
+        self._views: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.con = duckdb.connect(":memory:")
         with self._readable():
             for table in TABLES:
@@ -173,34 +181,40 @@ class Corpus:
 
     def known(self, what: str) -> Any:
         """The values the corpus holds for a filter key (cached): ``outlet`` (casefolded
-        name -> name), ``speaker`` ((casefolded name -> speaker), (name key -> speakers)),
-        ``narrative``, ``technique``, ``gender``, ``stance`` (sets)."""
+        name -> name), ``speaker`` (casefolded name or alias -> speaker), ``speaker_key``
+        (a person's name key -> speakers), ``narrative``, ``technique``, ``gender``,
+        ``stance`` (sets). Read from the partial tables where they are fresh (the same
+        values, without a pass over the articles' text columns or the quotes)."""
         with self._lock:
             if what in self._known:
                 return self._known[what]
         sql = {
             "outlet": "SELECT DISTINCT " + OUTLET + " FROM articles_all a",
-            "speaker": "SELECT speaker, type, aliases FROM speakers",
+            "speaker": "SELECT speaker, aliases FROM speakers",
+            "speaker_key": "SELECT speaker, aliases FROM speakers WHERE type = 'person'",
             "narrative": "SELECT DISTINCT narrative FROM narratives_all",
             "technique": "SELECT DISTINCT technique FROM techniques_all",
             "gender": "SELECT DISTINCT coalesce(gender, 'unknown') FROM speakers",
             "stance": "SELECT DISTINCT cue_stance FROM quotes_all",
         }[what]
+        if self.aggregated and what in ("outlet", "narrative", "technique", "stance"):
+            sql = f"SELECT DISTINCT {what} FROM agg_{AGG_KNOWN[what]}_all"
         rows = self._fetch(sql, {}, limit=None)[1]
         value: Any
         if what == "outlet":
             value = {str(o).casefold(): str(o) for (o,) in rows}
         elif what == "speaker":
+            value = {}
+            for speaker, aliases in rows:
+                for name in [*aliases, speaker]:
+                    value.setdefault(name.casefold(), speaker)
+        elif what == "speaker_key":  # only needed for a name not found as written
             from unspin.batch.speakers import name_key
 
-            names: dict[str, str] = {}
-            keys: dict[str, set[str]] = {}
-            for speaker, type_, aliases in rows:
+            value = {}
+            for speaker, aliases in rows:
                 for name in [*aliases, speaker]:
-                    names.setdefault(name.casefold(), speaker)
-                    if type_ == "person":
-                        keys.setdefault(name_key(name), set()).add(speaker)
-            value = (names, keys)
+                    value.setdefault(name_key(name), set()).add(speaker)
         else:
             value = {str(v) for (v,) in rows if v is not None} | (
                 {"unknown"} if what == "gender" else set())
@@ -231,12 +245,12 @@ class Corpus:
         if f.speakers:
             from unspin.batch.speakers import name_key
 
-            names, keys = self.known("speaker")
+            names = self.known("speaker")
 
             def find(given: str) -> str | None:  # the name as written, else a person by key
                 if given.casefold() in names:
                     return str(names[given.casefold()])
-                found = keys.get(name_key(given), set())
+                found = self.known("speaker_key").get(name_key(given), set())
                 return next(iter(found)) if len(found) == 1 else None
 
             resolved = {s: find(s) for s in f.speakers}
@@ -283,36 +297,90 @@ class Corpus:
         return text, params
 
     def route(self, name: str, f: Filters | None = None) -> Literal["aggregates", "raw"]:
-        """Where query ``name`` reads under ``f``: the partial tables when they are fresh,
-        the query has an aggregate form (:data:`AGG_QUERIES`) and the view filters by date
-        and outlet only (:attr:`Filters.aggregable`); the shards otherwise."""
-        f = f if f is not None else self.filters
-        if self.aggregated and name in AGG_QUERIES and f.aggregable:
+        """Where query ``name`` reads (under any filters ``f``): the partial tables when
+        they are fresh and the query has an aggregate form (:data:`AGG_QUERIES`); the
+        shards otherwise."""
+        if self.aggregated and name in AGG_QUERIES:
             return "aggregates"
         return "raw"
 
     def _scoped_aggregates(self, sql: str, f: Filters) -> tuple[str, dict[str, Any]]:
         """``sql`` (an :data:`AGG_QUERIES` entry) with the partial tables restricted to the
-        view's articles defined in front of it, and the values they bind."""
+        view's articles defined in front of it, and the values they bind. Filtered by date
+        and outlet only, that is a condition on each row's key (:meth:`Filters.kept`);
+        filtered :attr:`~Filters.on_contents`, each table is semi-joined on the numbers of
+        the view's kept articles, the relation ``g_view`` (:meth:`_view`), which the
+        caller registers on the query's cursor."""
         from unspin.batch.aggregates import AGG_TABLES
 
         passing, kept, params = f.kept()
-        ctes = [f"g_articles_all AS NOT MATERIALIZED (SELECT *, {kept} AS kept "
-                f"FROM agg_articles_all WHERE {passing})",
-                *(f"g_{t} AS NOT MATERIALIZED (SELECT * FROM agg_{t}_all WHERE {kept})"
-                  for t in AGG_TABLES if re.search(rf"\bg_{t}\b", sql)),
-                "failures AS NOT MATERIALIZED (SELECT * FROM failures_all)"]
+        used = [t for t in AGG_TABLES if re.search(rf"\bg_{t}\b", sql)]
+        if not f.on_contents:
+            ctes = [f"g_articles_all AS NOT MATERIALIZED (SELECT *, {kept} AS kept "
+                    f"FROM agg_articles_all WHERE {passing})",
+                    *(f"g_{t} AS NOT MATERIALIZED (SELECT * FROM agg_{t}_all WHERE {kept})"
+                      for t in used)]
+        else:  # g_view: the numbers of the articles that pass, and whether each is kept
+            params = {}
+            # each relation once per query (MATERIALIZED): they hold the view's rows only
+            ctes = ["g_articles_all AS MATERIALIZED (SELECT a.*, v.kept FROM agg_articles_all a "
+                    "JOIN g_view v ON v.article_no = a.article_no)",
+                    *(f"g_{t} AS MATERIALIZED (SELECT * FROM agg_{t}_all WHERE "
+                      "article_no IN (SELECT article_no FROM g_view WHERE kept))" for t in used)]
+        ctes.append("failures AS NOT MATERIALIZED (SELECT * FROM failures_all)")
         body = sql.strip()
         if body[:4].upper() == "WITH":
             return "WITH " + ",\n".join(ctes) + ",\n" + body[4:], params
         return "WITH " + ",\n".join(ctes) + "\n" + body, params
 
+    def _view(self, f: Filters) -> Any:
+        """For a view filtered :attr:`~Filters.on_contents`, the articles that pass its
+        filters (an Arrow table of ``article_no`` and ``kept``): those that pass the date
+        and outlet conditions and hold what it asks (:meth:`Filters.contained`), ``kept``
+        unless a copy whose original passes too (and not ``all_copies``). Found once per
+        view and kept for the next :data:`VIEWS_KEPT` views' queries (a page asks a dozen
+        of the same view), so each query semi-joins its tables on a small table instead of
+        finding the view's articles again."""
+        key = (f.since, f.until, f.outlets, f.speakers, f.narratives, f.techniques, f.genders,
+               f.stances, f.all_copies)
+        with self._lock:
+            if key in self._views:
+                self._views.move_to_end(key)
+                return self._views[key]
+        passing, _, params = f.kept()
+        contained, more = f.contained()
+        sql = (f"WITH g_passing AS MATERIALIZED (SELECT article_no, orig_no FROM "
+               f"agg_articles_all WHERE {passing} AND {' AND '.join(contained)}) "
+               "SELECT article_no, " + ("TRUE" if f.all_copies else
+                                        "orig_no IS NULL OR orig_no NOT IN "
+                                        "(SELECT article_no FROM g_passing)")
+               + " AS kept FROM g_passing")
+        table = self._on_cursor(sql, {**params, **more}, self.time_limit, {},
+                                lambda cur, bound: cur.sql(sql, params=bound).to_arrow_table())
+        with self._lock:
+            self._views[key] = table
+            while len(self._views) > VIEWS_KEPT:
+                self._views.popitem(last=False)
+        return table
+
     # ------------------------------------------------------------------ executing
 
-    def _fetch(self, sql: str, params: dict[str, Any], *, limit: float | None
+    def _fetch(self, sql: str, params: dict[str, Any], *, limit: float | None,
+               relations: dict[str, Any] | None = None
                ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run ``sql`` on a cursor of its own (so requests in other threads run beside it),
-        binding only the parameters it names, interrupted past ``limit`` seconds."""
+        binding only the parameters it names, interrupted past ``limit`` seconds; each of
+        ``relations`` (an Arrow table) is registered on that cursor alone, under its name."""
+
+        def rows(cur: Any, bound: dict[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+            result = cur.execute(sql, bound)
+            return [d[0] for d in result.description or []], result.fetchall()
+
+        return self._on_cursor(sql, params, limit, relations or {}, rows)
+
+    def _on_cursor(self, sql: str, params: dict[str, Any], limit: float | None,
+                   relations: dict[str, Any], take: Callable[[Any, dict[str, Any]], _T]) -> _T:
+        """:meth:`_fetch`'s guards around ``take(cursor, bound parameters)``."""
         import duckdb
 
         used = set(_PARAM.findall(sql))
@@ -320,13 +388,13 @@ class Corpus:
         cur = self.con.cursor()
         timer = threading.Timer(limit, cur.interrupt) if limit else None
         try:
+            for name, table in relations.items():
+                cur.register(name, table)
             if timer is not None:
                 timer.start()
             with self._readable():
                 try:
-                    result = cur.execute(sql, bound)
-                    names = [d[0] for d in result.description or []]
-                    return names, result.fetchall()
+                    return take(cur, bound)
                 except duckdb.InterruptException:
                     raise QueryTimeoutError(
                         f"the query ran past its time limit of {limit:g} s and was stopped; "
@@ -392,8 +460,9 @@ class Corpus:
             raise FilterError(f"top must be 0 or more, not {top}")
         if self.route(name, f) == "aggregates":
             text, bound = self._scoped_aggregates(AGG_QUERIES[name], f)
+            views = {"g_view": self._view(f)} if f.on_contents else {}
             return self._fetch(text, {**bound, "top": top, "period": period},
-                               limit=self.time_limit)
+                               limit=self.time_limit, relations=views)
         return self.execute(QUERIES[name], {"top": top, "period": period}, filters=f)
 
     def query(self, name: str, *, top: int | None = None, period: Period | None = None,

@@ -237,12 +237,10 @@ class Filters:
     # ------------------------------------------------------------------ SQL
 
     @property
-    def aggregable(self) -> bool:
-        """Whether the precomputed aggregates can answer this view: it restricts articles
-        by date and outlet only (those are keys of every partial table); a filter on what
-        an article contains (speaker, narrative, technique, gender, stance) changes which
-        articles every count sees, so such a view scans the shards."""
-        return not (self.speakers or self.narratives or self.techniques or self.genders
+    def on_contents(self) -> bool:
+        """Whether the view keeps articles by what they contain (a speaker, narrative,
+        technique, gender or stance), not only by their date and outlet."""
+        return bool(self.speakers or self.narratives or self.techniques or self.genders
                     or self.stances)
 
     def _dated(self, day: str, outlet: str) -> tuple[list[str], dict[str, Any]]:
@@ -262,17 +260,45 @@ class Filters:
         return where, params
 
     def kept(self) -> tuple[str, str, dict[str, Any]]:
-        """For an :attr:`aggregable` view, two SQL conditions on the columns of a partial
-        table (``outlet``, ``day``, ``copy``, ``orig_outlet``, ``orig_day``:
-        :mod:`unspin.batch.aggregates`): *passing* (the article passes the filters, as
+        """Two SQL conditions on the columns of a partial table (``outlet``, ``day``,
+        ``copy``, ``orig_outlet``, ``orig_day``: :mod:`unspin.batch.aggregates`), from the
+        date and outlet filters only: *passing* (the article passes them, as
         ``filtered_all`` keeps it) and *kept* (it passes and is not a copy folded into an
         original that passes too, unless ``all_copies``: the ``articles`` of
-        :meth:`unspin.corpus.db.Corpus.execute`); and the values they bind."""
+        :meth:`unspin.corpus.db.Corpus.execute`); and the values they bind. Where the view
+        also filters :attr:`on_contents`, :meth:`contained` says which articles hold what
+        it asks, and the folding is decided on the articles' ids instead."""
         where, params = self._dated("day", "outlet")
         orig, _ = self._dated("orig_day", "orig_outlet")
         passing = "coalesce(" + (" AND ".join(where) or "TRUE") + ", FALSE)"
         folded = "coalesce(copy AND " + (" AND ".join(orig) or "TRUE") + ", FALSE)"
         return passing, (passing if self.all_copies else f"{passing} AND NOT {folded}"), params
+
+    def contained(self) -> tuple[list[str], dict[str, Any]]:
+        """The content filters as SQL conditions on the ``article_no`` of a partial table
+        (semi-joins on the partial tables ``agg_speakers_all``, ``agg_narratives_all``,
+        ``agg_techniques_all``, ``agg_stances_all`` and the corpus-wide ``speakers``), the
+        same conditions :meth:`where` writes for the scan; and the values they bind."""
+        where: list[str] = []
+        params: dict[str, Any] = {}
+        if self.speakers:
+            where.append("article_no IN (SELECT article_no FROM agg_speakers_all "
+                         "WHERE list_contains($f_speakers, speaker))")
+            params["f_speakers"] = list(self.speakers)
+        for attr, table, column in (("narratives", "narratives", "narrative"),
+                                    ("techniques", "techniques", "technique"),
+                                    ("stances", "stances", "stance")):
+            if getattr(self, attr):
+                where.append(f"article_no IN (SELECT article_no FROM agg_{table}_all "
+                             f"WHERE list_contains($f_{attr}, {column}))")
+                params[f"f_{attr}"] = list(getattr(self, attr))
+        if self.genders:
+            where.append("article_no IN (SELECT g.article_no FROM agg_speakers_all g "
+                         "LEFT JOIN speakers s ON s.speaker = g.speaker "
+                         "WHERE coalesce(s.type, 'person') = 'person' AND "
+                         "list_contains($f_genders, coalesce(s.gender, 'unknown')))")
+            params["f_genders"] = list(self.genders)
+        return where, params
 
     def where(self) -> tuple[list[str], dict[str, Any]]:
         """SQL conditions on ``articles_all a`` (all must hold) and the values they bind

@@ -281,12 +281,12 @@ _GPERIOD = period_of("day")
 _GPER = ("per AS (SELECT outlet, " + _GPERIOD + " AS period, sum(articles) AS n "
          "FROM g_articles WHERE day IS NOT NULL GROUP BY outlet, period)")
 #: The same queries over the precomputed partial tables (:mod:`unspin.batch.aggregates`),
-#: for the views they can answer (:attr:`Filters.aggregable`): same columns, same rows, same
-#: order (``tests/corpus/test_aggregates.py`` compares every one with :data:`QUERIES`).
+#: under any filters: same columns, same rows, same order
+#: (``tests/corpus/test_aggregates.py`` compares every one with :data:`QUERIES`).
 #: They read ``g_<table>`` (the rows of the articles the view keeps), ``g_articles_all``
 #: (the rows of the articles that pass its filters, copies included, with a ``kept``
 #: column) and ``agg_quote_texts_all`` (every row); a distinct count of articles is a sum,
-#: since every article lies in one partial key.
+#: since every row is about one article.
 AGG_QUERIES: dict[str, str] = {
     "summary": """
         SELECT

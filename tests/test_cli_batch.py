@@ -104,8 +104,9 @@ def test_batch_writes_the_corpus_wide_tables(feed: Path, tmp_path: Path) -> None
     assert "canonical speakers, 0 near-duplicate copies" in " ".join(done.output.split())
     assert {p.name for p in (out / "derived").iterdir()} == {
         "speakers.parquet", "speaker_actors.parquet", "duplicates.parquet",
-        "quote_copies.parquet", "meta.json", "search"}
+        "quote_copies.parquet", "meta.json", "search", "agg"}
     assert json.loads((out / "derived" / "search" / "indexed.json").read_text())["shards"]
+    assert list((out / "derived" / "agg").glob("part-*")), "the per-shard aggregates"
 
 
 @pytest.mark.parametrize("args", [

@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from unspin.cli_batch import batch, corpus
-from unspin.errors import ConfigError
+from unspin.errors import ConfigError, InputError
 
 app = typer.Typer()
 app.command()(batch)
@@ -136,3 +136,19 @@ def test_corpus_filters_and_periods_reach_the_queries(out: Path) -> None:
                                      "--outlet", "ledger", "--period", "week"])
     assert shown.exit_code == 0, shown.output
     assert [r["outlet"] for r in json.loads(shown.output)["outlets"]] == ["Ledger"]
+
+
+@pytest.mark.parametrize("step", ["--index", "--aggregates"])
+@pytest.mark.parametrize("what", ["missing", "empty", "no finished shard"])
+def test_building_the_index_or_aggregates_of_a_folder_that_is_no_batch_output_is_E100(
+        tmp_path: Path, step: str, what: str) -> None:
+    folder = tmp_path / "out"
+    if what != "missing":
+        folder.mkdir()
+    if what == "no finished shard":
+        (folder / "shards" / "part-00000").mkdir(parents=True)  # no articles.parquet in it
+    done = CliRunner().invoke(app, ["corpus", str(folder), step])
+    assert isinstance(done.exception, InputError)  # the CLI's handler: exit 2, the coded line
+    assert done.exception.code == "E100"
+    assert "holds no finished batch shards" in str(done.exception)
+    assert not (folder / "derived").exists()  # nothing written for it

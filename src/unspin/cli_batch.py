@@ -168,6 +168,11 @@ def corpus(
 
     if query is not None and query not in corpus_mod.QUERIES:
         raise ConfigError(f"unknown query {query!r}; choose from {', '.join(corpus_mod.QUERIES)}")
+    if index or aggregates:
+        from unspin.batch.reports import shards
+
+        for folder in results:
+            shards(folder)  # E100 for a folder that holds no batch output, not "0 built"
     if index:
         from unspin.corpus.search import build_index
 

@@ -78,10 +78,10 @@ class Corpus:
         self.outs = list(out) if isinstance(out, list) else [out]
         if not self.outs:
             raise InputError("give at least one batch output folder")
+        from unspin.batch.reports import shards
+
         for folder in self.outs:
-            if not any((folder / "shards").glob("part-*/articles.parquet")):
-                raise InputError(f"{folder} holds no finished batch shards; run `unspin batch … "
-                                 f"-o {folder}` first", path=str(folder))
+            shards(folder)  # InputError (E100) where it holds no finished shard
         self.out = self.outs[0]
         self.aliases = aliases
         self.time_limit = time_limit

@@ -958,12 +958,13 @@ SMALL_ONLY = ("write_site",)
 
 def targets() -> list[str]:
     """What is timed: every named query, the page, the JSON of all, each query's CSV,
-    opening the corpus, a filtered corpus (open and page), the articles behind a top
-    speaker and behind an (outlet, technique) cell, and the static site."""
+    opening the corpus, a filtered corpus (open and page), the corpus filtered by its top
+    speaker alone (open and page), the articles behind a top speaker and behind an
+    (outlet, technique) cell, and the static site."""
     from unspin.corpus import QUERIES
 
     return [*QUERIES, "render_html", "to_json", "to_csv", "open", "filtered_render_html",
-            "behind_speaker", "behind_outlet_technique", *SMALL_ONLY]
+            "speaker_render_html", "behind_speaker", "behind_outlet_technique", *SMALL_ONLY]
 
 
 def drill_keys(db: Any) -> dict[str, str]:
@@ -997,9 +998,15 @@ def _action(name: str, db: Any, scratch: Path) -> Callable[[], int]:
             with corpus.Corpus(db.out) as fresh:
                 return len(fresh.con.execute("SHOW TABLES").fetchall())
         return open_close
-    keys = drill_keys(db) if name in ("filtered_render_html", "behind_speaker",
-                                      "behind_outlet_technique") or \
+    keys = drill_keys(db) if name in ("filtered_render_html", "speaker_render_html",
+                                      "behind_speaker", "behind_outlet_technique") or \
         name.startswith("filtered:") else {}
+    if name == "speaker_render_html":
+        def speaker_page() -> int:
+            with corpus.Corpus(db.out, filters=corpus.Filters(
+                    speakers=(keys["speaker"],))) as view:
+                return len(corpus.render_html(view))
+        return speaker_page
     if name == "filtered_render_html" or name.startswith("filtered:"):
         filters = corpus.Filters(since=SINCE, until=UNTIL, outlets=(keys["outlet"],),
                                  speakers=(keys["speaker"],))

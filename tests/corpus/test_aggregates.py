@@ -225,3 +225,71 @@ def test_a_content_filtered_view_finds_its_articles_once(synthetic: Path) -> Non
         for speaker in speakers[1:]:
             db.query("summary", filters=Filters(speakers=(speaker,)))
         assert len(db._views) == VIEWS_KEPT
+
+
+def _drills(db: Corpus) -> list[dict[str, str]]:
+    """A drill-down of every key the page links, and of the pairs its tables link."""
+    speakers = [r["speaker"] for r in db.query("top_speakers", top=2)]
+    outlet = db.query("outlets")[0]["outlet"]
+    narrative = db.query("narratives_over_time", top=1)[0]["narrative"]
+    technique = db.query("outlet_technique", top=1)[0]["technique"]
+    _, months = db.execute("SELECT DISTINCT strftime(date_trunc('month', TRY_CAST("
+                           "source_published AS DATE)), '%Y-%m') AS m FROM articles_all "
+                           "WHERE m IS NOT NULL ORDER BY m LIMIT 2")
+    _, weeks = db.execute("SELECT DISTINCT strftime(date_trunc('week', TRY_CAST("
+                          "source_published AS DATE)), '%Y-%m-%d') AS w FROM articles_all "
+                          "WHERE w IS NOT NULL ORDER BY w LIMIT 1")
+    _, clusters = db.execute("SELECT DISTINCT CAST(cluster AS VARCHAR) FROM quote_copies "
+                             "ORDER BY 1 LIMIT 2")
+    return [*({"speaker": s} for s in speakers), {"outlet": outlet}, {"narrative": narrative},
+            {"technique": technique}, *({"month": m} for (m,) in months),
+            *({"week": w} for (w,) in weeks), *({"quote": c} for (c,) in clusters),
+            *({"has": h} for h in ("quotes", "techniques", "narratives")),
+            *({"gender": g} for g in sorted(db.known("gender"))),
+            {"outlet": outlet, "technique": technique},
+            {"speaker": speakers[0], "narrative": narrative}, {"speaker": "nobody at all"}, {}]
+
+
+@pytest.mark.parametrize("which", ["synthetic", "crawl_out"])
+def test_every_drill_down_reads_the_aggregates_and_answers_as_the_scan_does(
+        which: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The articles behind a count (their number, and the first of them, newest first) come
+    from the partial tables: the same rows as the scan's, under every filter, and no query
+    of the shards is run for them."""
+    out: Path = request.getfixturevalue(which)
+    with Corpus(out) as agg, Corpus(out, aggregates=False) as raw:
+        drills = _drills(raw)
+        views = _filters(raw) + _content_filters(raw)
+        expected = [raw.articles_behind_many(drills, limit=7, filters=f) for f in views]
+        monkeypatch.setattr(agg, "execute", _no_scan)
+        for f, wanted in zip(views, expected, strict=True):
+            got = agg.articles_behind_many(drills, limit=7, filters=f)
+            assert got == wanted, f.describe()
+        assert any(total for total, _ in expected[0])
+
+
+def _no_scan(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("the shards were scanned")
+
+
+def test_a_search_on_the_aggregates_shows_what_the_scan_shows(
+        synthetic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search filters its hits by number on the partial tables and draws each snippet
+    from the text the index stores: the same hits, counts and snippets as by id on the
+    shards, and no shard is read."""
+    from unspin.corpus.search import build_index, search
+
+    build_index(synthetic)
+    with Corpus(synthetic) as agg, Corpus(synthetic, aggregates=False) as raw:
+        word = raw.execute("SELECT split_part(text, ' ', 3) FROM articles_all "
+                           "ORDER BY id LIMIT 1")[1][0][0]
+        speaker = raw.query("top_speakers", top=1)[0]["speaker"]
+        views = [Filters(), Filters(all_copies=True), Filters(since=dt.date(2024, 1, 1)),
+                 Filters(speakers=(speaker,)), *_filters(raw)[:2]]
+        for q in (word, f"{word} OR harbour", f'"{word}"'):
+            expected = [search(raw, q, f, limit=20) for f in views]
+            with monkeypatch.context() as m:
+                m.setattr(agg, "execute", _no_scan)
+                got = [search(agg, q, f, limit=20) for f in views]
+            assert got == expected, q
+            assert expected[0].matches > 0 and expected[0].rows[0]["snippet"]

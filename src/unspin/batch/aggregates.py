@@ -8,7 +8,8 @@ shard and per article, already joined, so that a view sums them instead::
     OUT/derived/agg/
       copies.parquet            every near-duplicate copy with its original's number, outlet, day
       part-NNNNNN/              one folder per shard (the shard's name)
-        articles.parquet        K, article_id, orig_no -> articles, quotes, techniques, narratives
+        articles.parquet        K, article_id, orig_no, title, input -> articles, quotes,
+                                techniques, narratives
         techniques.parquet      K, technique -> spans, articles
         narratives.parquet      K, narrative -> articles
         speakers.parquet        K, speaker -> quotes, articles
@@ -24,7 +25,9 @@ shard and per article, already joined, so that a view sums them instead::
 BIGINT that semi-joins two to three times faster than the id string), its outlet and
 publication day (``TRY_CAST(source_published AS DATE)``), and, for a near-duplicate copy,
 its original's outlet and day (the articles table also holds the article's id and its
-original's number, ``orig_no``). Each row is about one article, so a count of distinct
+original's number, ``orig_no``, and what a list of articles shows of each: its
+``title`` and ``input``, so that a drill-down or a search hit is answered here too, not by
+reading the shards). Each row is about one article, so a count of distinct
 articles sums across rows and shards. A view's filters on dates and outlets, with the
 copy folding that depends on them (a copy is folded only into an original the view
 keeps), are conditions on ``K``'s columns (:meth:`unspin.corpus.filters.Filters.kept`);
@@ -65,7 +68,8 @@ AGG = "agg"
 #: Bumped when what a partial table holds changes (its keys, its counts, the outlet or
 #: day definition), so that tables built by an older unspin are rebuilt, not trusted.
 #: 2: keyed by article too (``article_no``, ``orig_no``), stances of unresolved speakers.
-AGG_FORMAT = "unspin-agg/2"
+#: 3: the articles table holds each article's title and input (drill-downs, search hits).
+AGG_FORMAT = "unspin-agg/3"
 _META = "meta.json"
 #: The per-shard tables, in the order they are built.
 AGG_TABLES: tuple[str, ...] = ("articles", "techniques", "narratives", "speakers", "stances",
@@ -245,6 +249,7 @@ def _shard_sql(out: Path, shard: str) -> dict[str, str]:
     art = ("art AS (SELECT a.id, " + article_no(str(shard_number(shard)), "a.file_row_number")
            + " AS article_no, " + _sql_outlet() + " AS outlet, "
            "TRY_CAST(a.source_published AS DATE) AS day, c.article_id IS NOT NULL AS copy, "
+           "a.source_title AS title, a.input, "
            f"c.orig_no, c.orig_outlet, c.orig_day FROM {articles} a "
            f"LEFT JOIN read_parquet({_q(_folder(out) / 'copies.parquet')}) c "
            "ON c.article_id = a.id)")
@@ -265,7 +270,8 @@ def _shard_sql(out: Path, shard: str) -> dict[str, str]:
         return f"(SELECT article_id, count(*) AS n FROM {src[t]} GROUP BY article_id)"
 
     return {
-        "articles": head + f"SELECT {KEY}, art.id AS article_id, art.orig_no, "
+        "articles": head + f"SELECT {KEY}, art.id AS article_id, art.orig_no, art.title, "
+        "art.input, "
         "count(*)::BIGINT AS articles, "
         "coalesce(sum(q.n), 0)::BIGINT AS quotes, coalesce(sum(t.n), 0)::BIGINT AS techniques, "
         f"coalesce(sum(n.n), 0)::BIGINT AS narratives FROM art "

@@ -31,6 +31,7 @@ from unspin.corpus.queries import (
     QUERIES,
     Drill,
     Period,
+    agg_key_source,
     check_drill,
     key_source,
 )
@@ -459,11 +460,16 @@ class Corpus:
         if top < 0:
             raise FilterError(f"top must be 0 or more, not {top}")
         if self.route(name, f) == "aggregates":
-            text, bound = self._scoped_aggregates(AGG_QUERIES[name], f)
-            views = {"g_view": self._view(f)} if f.on_contents else {}
-            return self._fetch(text, {**bound, "top": top, "period": period},
-                               limit=self.time_limit, relations=views)
+            return self._aggregated(AGG_QUERIES[name], {"top": top, "period": period}, f)
         return self.execute(QUERIES[name], {"top": top, "period": period}, filters=f)
+
+    def _aggregated(self, sql: str, params: dict[str, Any], f: Filters
+                    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of ``sql`` over the partial tables (the ``g_<table>``
+        relations) under the resolved view ``f``, with ``params`` bound."""
+        text, bound = self._scoped_aggregates(sql, f)
+        views = {"g_view": self._view(f)} if f.on_contents else {}
+        return self._fetch(text, {**bound, **params}, limit=self.time_limit, relations=views)
 
     def query(self, name: str, *, top: int | None = None, period: Period | None = None,
               filters: Filters | None = None) -> list[dict[str, Any]]:
@@ -501,9 +507,17 @@ class Corpus:
         """One query for every drill-down with these ``keys``: each wanted combination of
         values (bound as lists, unnested side by side), with its total and its first
         ``limit`` articles (window functions)."""
+        f = self.resolve(filters) if filters is not None else self.filters
+        # on the partial tables where they are fresh (the same rows, without a scan of the
+        # quotes and of every article's columns)
+        aggregated = self.aggregated
         cols = [f"v{i}" for i in range(len(keys))]
-        joins = "".join(f" JOIN ({key_source(k)}) s{i} ON s{i}.article_id = a.id"
-                        for i, k in enumerate(keys))
+        if aggregated:
+            joins = "".join(f" JOIN ({agg_key_source(k)}) s{i} ON s{i}.article_no = a.article_no"
+                            for i, k in enumerate(keys))
+        else:
+            joins = "".join(f" JOIN ({key_source(k)}) s{i} ON s{i}.article_id = a.id"
+                            for i, k in enumerate(keys))
         params: dict[str, Any] = {"limit": limit}
         if keys:
             wanted = sorted({tuple(d[k] for k in keys) for d in drills})
@@ -513,14 +527,17 @@ class Corpus:
             joins += f" JOIN (SELECT {unnest}) w ON " + " AND ".join(
                 f"w.v{i} = s{i}.v" for i in range(len(keys)))
         part = ", ".join(cols) if keys else "NULL"
+        shown = ("a.article_id AS id, a.title, a.outlet, a.day AS published, a.input "
+                 "FROM g_articles a" if aggregated else
+                 "a.id, a.source_title AS title, " + OUTLET + " AS outlet, "
+                 "TRY_CAST(a.source_published AS DATE) AS published, a.input FROM articles a")
         sql = ("WITH hits AS (SELECT DISTINCT " + "".join(f"w.{c}, " for c in cols) +
-               "a.id, a.source_title AS title, " + OUTLET + " AS outlet, "
-               "TRY_CAST(a.source_published AS DATE) AS published, a.input "
-               f"FROM articles a{joins}) "
+               f"{shown}{joins}) "
                f"SELECT *, count(*) OVER (PARTITION BY {part}) AS total, row_number() OVER "
                f"(PARTITION BY {part} ORDER BY published DESC NULLS LAST, id) AS rn "
                "FROM hits QUALIFY rn <= $limit")
-        names, fetched = self.execute(sql, params, filters=filters)
+        names, fetched = (self._aggregated(sql, params, f) if aggregated
+                          else self.execute(sql, params, filters=f))
         by_value: dict[tuple[str, ...], tuple[int, list[dict[str, Any]]]] = {}
         for row in fetched:
             r = dict(zip(names, row, strict=True))
@@ -534,15 +551,29 @@ class Corpus:
             rows.sort(key=lambda r: r["published"] or "", reverse=True)
         return [by_value.get(tuple(d[k] for k in keys), (0, [])) for d in drills]
 
-    def articles_by_id(self, ids: Sequence[str], *, filters: Filters | None = None
-                       ) -> dict[str, dict[str, Any]]:
+    def articles_by_id(self, ids: Sequence[str], *, numbers: Sequence[int] | None = None,
+                       filters: Filters | None = None) -> dict[str, dict[str, Any]]:
         """The articles among ``ids`` that the view keeps (id, title, outlet, published,
-        input, text): what a search hit shows once the filters apply."""
-        names, rows = self.execute(
-            "SELECT a.id, a.source_title AS title, " + OUTLET + " AS outlet, "
-            "TRY_CAST(a.source_published AS DATE) AS published, a.input, a.text "
-            "FROM articles a WHERE list_contains($ids, a.id)", {"ids": list(ids)},
-            filters=filters)
+        input): what a search hit shows once the filters apply. ``numbers``, beside
+        ``ids``, are their :func:`~unspin.batch.aggregates.article_no` (as the search index
+        stores them): where the partial tables are fresh the articles are looked up there by
+        number (an id whose number names another article, from an index older than its
+        shard, is not found), without reading the shards."""
+        f = self.resolve(filters) if filters is not None else self.filters
+        if self.aggregated and numbers is not None:
+            if len(numbers) != len(ids):
+                raise ValueError("give one number for each id")
+            names, rows = self._aggregated(
+                "WITH wanted AS (SELECT unnest($ids) AS id, unnest($nos) AS no) "
+                "SELECT a.article_id AS id, a.title, a.outlet, a.day AS published, a.input "
+                "FROM g_articles a JOIN wanted w ON w.no = a.article_no AND w.id = a.article_id",
+                {"ids": list(ids), "nos": list(numbers)}, f)
+        else:
+            names, rows = self.execute(
+                "SELECT a.id, a.source_title AS title, " + OUTLET + " AS outlet, "
+                "TRY_CAST(a.source_published AS DATE) AS published, a.input "
+                "FROM articles a JOIN (SELECT DISTINCT unnest($ids) AS id) w ON w.id = a.id",
+                {"ids": list(ids)}, filters=f)
         return {str(r[0]): {c: plain(v) for c, v in zip(names, r, strict=True)} for r in rows}
 
     def failures_behind(self, *, stage: str | None = None, code: str | None = None,

@@ -18,7 +18,8 @@ from typing import Literal
 from unspin.errors import FilterError
 
 __all__ = ["AGG_QUERIES", "BEHIND_KEYS", "DAY", "OUTLET", "PERIODS", "QUERIES", "QUOTED",
-           "Drill", "Link", "Period", "check_drill", "key_source", "period_of"]
+           "Drill", "Link", "Period", "agg_key_source", "check_drill", "key_source",
+           "period_of"]
 
 OUTLET = ("coalesce(nullif(a.source_site, ''), nullif(regexp_extract(a.source_url, "
            "'^[A-Za-z]+://(?:www\\.)?([^/:?#]+)', 1), ''), 'unknown')")
@@ -482,3 +483,26 @@ def key_source(key: str) -> str:
                 f"TRY_CAST(a.source_published AS DATE)), '{fmt}') AS v FROM articles a")
     return " UNION ALL ".join(f"SELECT article_id, '{t}' AS v FROM {t}" for t in _HAS)
 
+
+
+def agg_key_source(key: str) -> str:
+    """:func:`key_source` over the partial tables of the view's kept articles (the
+    ``g_<table>`` relations of :meth:`unspin.corpus.db.Corpus._scoped_aggregates`): a
+    relation ``(article_no, v)`` with the same values for the same articles."""
+    if key == "speaker":
+        return "SELECT article_no, speaker AS v FROM g_speakers"
+    if key in ("narrative", "technique"):
+        return f"SELECT article_no, {key} AS v FROM g_{key}s"
+    if key == "quote":
+        return "SELECT article_no, CAST(cluster AS VARCHAR) AS v FROM g_quote_texts"
+    if key == "gender":
+        return ("SELECT g.article_no, coalesce(s.gender, 'unknown') AS v FROM g_speakers g "
+                "LEFT JOIN speakers s ON s.speaker = g.speaker")
+    if key == "outlet":
+        return "SELECT article_no, outlet AS v FROM g_articles"
+    if key in ("month", "week"):
+        fmt = "%Y-%m" if key == "month" else "%Y-%m-%d"
+        return (f"SELECT article_no, strftime(date_trunc('{key}', day), '{fmt}') AS v "
+                "FROM g_articles")
+    return " UNION ALL ".join(f"SELECT article_no, '{t}' AS v FROM g_articles WHERE {t} > 0"
+                              for t in _HAS)

@@ -11,9 +11,12 @@ One document per article, with the fields a query can name::
 The query language is tantivy's (Lucene's): words, "phrases", ``AND``, ``OR``, ``NOT`` (or
 ``-word``), parentheses, ``field:word``; words are lower-cased, and with no operator the
 words are all required. A query that does not parse is a
-:class:`~unspin.errors.SearchSyntaxError` (E303). The index stores only the article ids:
-the text of each hit is read back from the shards, and its snippet (the best passage, the
-matched words in ``<b>``, the rest escaped) is drawn from it.
+:class:`~unspin.errors.SearchSyntaxError` (E303). The index stores each article's id, its
+number (:func:`unspin.batch.aggregates.article_no`) and its text: a hit's snippet (the best
+passage, the matched words in ``<b>``, the rest escaped) is drawn from the stored text, and
+the view's filters are applied by number on the partial tables where they are fresh (else
+by id on the shards' small columns), so a search never reads the shards' text (at a
+million articles, reading the text of 50 hits from as many shards took 7.6 s).
 
 :func:`build_index` adds only the shards the index does not hold yet (a shard rewritten
 since is replaced); ``unspin batch`` calls it after each run, ``unspin corpus OUT --index``
@@ -38,7 +41,8 @@ from unspin.errors import ConfigError, FilterError, SearchSyntaxError
 __all__ = ["CAP", "INDEX_FORMAT", "Found", "build_index", "has_index", "index_dir", "search"]
 
 #: Bumped when the index's fields change, so an older index is rebuilt, not misread.
-INDEX_FORMAT = "unspin-search/1"
+#: 2: the article's number and its text stored.
+INDEX_FORMAT = "unspin-search/2"
 #: At most this many hits (best score first) are matched against a view's filters.
 CAP = 10_000
 _META = "indexed.json"
@@ -68,7 +72,9 @@ def _schema() -> Any:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("shard", stored=False, tokenizer_name="raw")
-    for name in ("title", "text", "quote", "speaker", "outlet"):
+    sb.add_integer_field("no", stored=True, indexed=False)
+    sb.add_text_field("text", stored=True)
+    for name in ("title", "quote", "speaker", "outlet"):
         sb.add_text_field(name, stored=False)
     return sb.build()
 
@@ -111,12 +117,16 @@ def _documents(shard: Path) -> list[dict[str, Any]]:
         for a in pq.read_table(shard / "actors.parquet",
                                columns=["article_id", "id", "name"]).to_pylist():
             names[(a["article_id"], a["id"])] = a["name"] or ""
+    from unspin.batch.aggregates import shard_number
+
+    high = shard_number(shard.name) * 2**32
     docs = []
-    for art in articles:
+    for row, art in enumerate(articles):  # its row in the file, as file_row_number counts
         text = art["text"] or ""
         qs = quotes.get(art["id"], [])
         docs.append({
-            "id": art["id"], "shard": shard.name, "title": art["source_title"] or "",
+            "id": art["id"], "shard": shard.name, "no": high + row,
+            "title": art["source_title"] or "",
             "text": text, "outlet": _outlet(art["source_site"], art["source_url"]),
             "quote": [text[q["content_start"]:q["content_end"]] for q in qs],
             "speaker": sorted({names.get((art["id"], q["speaker"]), "") for q in qs
@@ -210,7 +220,7 @@ def search(db: Corpus, q: str, f: Filters | None = None, *, limit: int = 50) -> 
     """Search the articles of ``db``'s outputs for ``q`` under the view ``f``."""
     tantivy = _tantivy()
     f = db.resolve(f) if f is not None else db.filters
-    scored: list[tuple[float, str, Any]] = []
+    scored: list[tuple[float, str, int, Any, Any]] = []
     counts = 0
     for out in db.outs:
         index, query = parse(out, q)
@@ -221,16 +231,18 @@ def search(db: Corpus, q: str, f: Filters | None = None, *, limit: int = 50) -> 
                 for field in ("text", "title")}
         for gen in gens.values():
             gen.set_max_num_chars(240)
-        scored += [(float(score), str(searcher.doc(addr)["id"][0]), gens)
-                   for score, addr in result.hits]
+        for score, addr in result.hits:
+            doc = searcher.doc(addr)
+            scored.append((float(score), str(doc["id"][0]), int(doc["no"][0]), doc, gens))
     scored.sort(key=lambda s: (-s[0], s[1]))
-    kept = db.articles_by_id([rid for _, rid, _ in scored], filters=f)
-    order = [(score, rid, query) for score, rid, query in scored if rid in kept]
+    kept = db.articles_by_id([s[1] for s in scored], numbers=[s[2] for s in scored],
+                             filters=f)
+    order = [s for s in scored if s[1] in kept]
     exact = counts <= CAP * len(db.outs) and len(scored) == counts
     rows = []
-    for score, rid, gens in order[:limit]:
+    for score, rid, _, doc, gens in order[:limit]:
         article = dict(kept[rid])
-        text = article.pop("text") or ""
+        text = str((doc.get_all("text") or [""])[0])
         article["score"] = round(score, 4)
         article["snippet"] = _snippet(gens, text, str(article.get("title") or ""), tantivy)
         rows.append(article)

@@ -20,6 +20,7 @@ from unspin.batch.tables import failure_row, report_to_rows
 from unspin.batch.worker import Outcome
 from unspin.batch.writer import ShardStore
 from unspin.corpus import QUERIES, Corpus, Filters, cli_equivalent, render_html, to_csv, to_json
+from unspin.corpus.views import page_data
 from unspin.errors import ConfigError, InputError
 from unspin.report.models import (
     Actor,
@@ -204,6 +205,43 @@ def test_several_batch_outputs_read_as_one_corpus(out: Path, tmp_path: Path) -> 
         for name in ("top_speakers", "speaker_narrative", "outlet_technique",
                      "narratives_over_time"):
             assert split.query(name) == whole.query(name), name
+
+
+
+def _output(folder: Path, reports: list[Report], model: str) -> Path:
+    from unspin.options import Options
+
+    store = ShardStore(folder)
+    store.prepare(force=False)
+    store.start_manifest(Options(model=model), [], {"started": "now"})
+    store.write_shard([Outcome(id=r.id, source="x", rows=report_to_rows(r, input="x"),
+                               failed=False, pid=1, rss_kb=0, ms=0.0) for r in reports])
+    return folder
+
+
+def test_the_page_says_which_model_made_the_reports_and_warns_when_they_mix(
+        tmp_path: Path) -> None:
+    """Counts found by two models do not compare: a corpus read from outputs of both says
+    so on its page (and its page data, the API's JSON, names each output's model); one
+    model is named, quietly."""
+    base = _output(tmp_path / "a", _corpus()[:2], "base")
+    small = _output(tmp_path / "b", _corpus()[2:], "small")
+    with Corpus(base) as one:
+        assert [m["model"] for m in one.models()] == ["base"]
+        page = render_html(one)
+        assert "Reports made by the base model" in page and "mixes reports" not in page
+    with Corpus([base, small]) as mixed:
+        models = mixed.models()
+        assert page_data(mixed)["models"] == models
+        assert [(m["output"], m["model"]) for m in models] == [(str(base), "base"),
+                                                               (str(small), "small")]
+        assert models[0]["weights_sha256"] != models[1]["weights_sha256"]
+        page = render_html(mixed)
+        assert 'role="alert">This corpus mixes reports from 2 models' in page
+        assert html.escape(str(small)) in page
+    with Corpus(_output(tmp_path / "c", _corpus()[:1], "small")) as old:
+        (old.out / "manifest.json").unlink()  # written by a batch without a manifest
+        assert old.models()[0]["model"] is None and "Reports made by" not in render_html(old)
 
 
 # --------------------------------------------------------------------------- a small crawl

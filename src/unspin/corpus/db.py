@@ -178,6 +178,35 @@ class Corpus:
                 self._keep(name, table)
         return stored
 
+    def models(self) -> list[dict[str, Any]]:
+        """Which model made each output's reports, from its manifest: ``output``,
+        ``model`` (small or base; small for a manifest older than the choice, None without
+        a manifest), the base ``encoder``'s name and the sha256 of its weights and of its
+        adapters. A batch keeps to one model (a resume with another is refused), so the
+        outputs of a corpus of several folders are what can mix them."""
+        import json
+
+        from unspin.batch.writer import MANIFEST
+
+        found = []
+        for folder in self.outs:
+            try:
+                manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                manifest = None
+            if not isinstance(manifest, dict):
+                found.append({"output": str(folder), "model": None, "encoder": None,
+                              "weights_sha256": None, "adapter_sha256": None})
+                continue
+            options = manifest.get("options") or {}
+            encoder = (manifest.get("models") or {}).get("encoder") or {}
+            found.append({"output": str(folder),
+                          "model": options.get("model") or encoder.get("model") or "small",
+                          "encoder": encoder.get("encoder"),
+                          "weights_sha256": encoder.get("weights_sha256"),
+                          "adapter_sha256": encoder.get("adapter_sha256")})
+        return found
+
     # ------------------------------------------------------------------ the filters
 
     def known(self, what: str) -> Any:

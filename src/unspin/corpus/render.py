@@ -83,7 +83,7 @@ form label{display:flex;flex-direction:column;font-size:13px;color:#5b6475;gap:2
 form label.wide{flex-basis:100%}form label.wide input{font-size:15px;padding:4px 6px}
 form label.check{flex-direction:row;align-items:center;gap:6px}form p{flex-basis:100%;margin:0}
 .hits{padding-left:22px}.hit{margin:10px 0}.hit .meta{color:#5b6475;font-size:13px}
-.snippet{margin:2px 0;font-size:14px}.snippet b{background:#fff2a8}.error{color:#b8434f}
+.snippet{margin:2px 0;font-size:14px}.snippet b{background:#fff2a8}.error{color:#b8434f}.warning{border-left:4px solid #c08a1e;background:#fff8e6;padding:6px 10px}
 """
 
 
@@ -347,7 +347,31 @@ def page_html(data: dict[str, Any], *, title: str, subtitle: str, link: Link | N
                  if link else None),
     ]
     return shell(title, f"<p>{_e(subtitle)}</p>{nav}",
-                 f"<div class=\"cards\">{cards}</div>{''.join(sections)}")
+                 f"<div class=\"cards\">{cards}</div>{models_note(data.get('models', []))}"
+                 f"{''.join(sections)}")
+
+
+def models_note(models: list[dict[str, Any]]) -> str:
+    """Which model made the reports; a warning when the corpus's outputs mix models (their
+    layers' counts were found by different models and do not compare)."""
+
+    def name(m: dict[str, Any]) -> str:
+        if m["model"] is None:
+            return "an unknown model (no manifest)"
+        return f'the {m["model"]} model' + (f' ({m["encoder"]})' if m["encoder"] else "")
+
+    kinds = sorted({(m["model"] or "", m["weights_sha256"] or "", m["adapter_sha256"] or "")
+                    for m in models})
+    if len(kinds) <= 1:
+        return (f'<p class="note models">Reports made by {_e(name(models[0]))}.</p>'
+                if models and models[0]["model"] else "")
+    each = "; ".join(f'{_e(m["output"])}: {_e(name(m))}'
+                     + (f' adapters {_e(str(m["adapter_sha256"])[:12])}'
+                        if m["adapter_sha256"] else "") for m in models)
+    return ('<p class="warning models" role="alert">This corpus mixes reports from '
+            f"{len(kinds)} models ({each}): their techniques, narratives, roles and quotes "
+            "were found by different models, so counts from one output do not compare with "
+            "another's.</p>")
 
 
 def shell(title: str, header: str, body: str) -> str:

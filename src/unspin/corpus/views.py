@@ -56,9 +56,10 @@ def page_data(db: Corpus, f: Filters | None = None) -> dict[str, Any]:
     """Everything the corpus page shows under ``f`` (default: the corpus's own filters):
     the ``summary`` row, each query's rows (:data:`PAGE_QUERIES`), the outlets ``shown``
     over time (the ``compare`` pair, else the six largest) and their timelines'
-    rows, and the view's ``filters``."""
+    rows, the view's ``filters``, and the ``models`` that made each output's reports
+    (:meth:`Corpus.models`)."""
     f = db.resolve(f) if f is not None else db.filters
-    data: dict[str, Any] = {"filters": filters_data(db, f)}
+    data: dict[str, Any] = {"filters": filters_data(db, f), "models": db.models()}
     for name, top in PAGE_QUERIES.items():
         data[name] = db.query(name, top=min(f.top, top) if top is not None else f.top,
                               filters=f)

@@ -83,3 +83,21 @@ def test_the_cli_builds_the_index_and_searches_as_csv_and_json(
     assert [r["id"] for r in rows] == ["gazette/1"] and "<b>Fares</b>" in rows[0]["snippet"]
     assert main(["corpus", str(out), "--search", "title:(", "-f", "json"]) == 2
     assert "[E303]" in capsys.readouterr().err
+
+
+def test_an_index_of_an_older_format_is_refused_with_the_command_that_rebuilds_it(
+        tmp_path: Path, write_crawl: Any) -> None:
+    out = write_crawl(tmp_path / "out", shards=1)
+    build_index(out)
+    with Corpus(out) as db:
+        before = search(db, "fares")
+    assert before.matches > 0
+    meta = index_dir(out) / "indexed.json"
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "format": "unspin-search/1"}))
+    with Corpus(out) as db, pytest.raises(FilterError, match="--index") as caught:
+        search(db, "fares")
+    assert "another version" in str(caught.value)
+    built = build_index(out)  # rebuilt whole, not appended to
+    assert built["documents"] == built["total"] > 0
+    with Corpus(out) as db:
+        assert search(db, "fares") == before

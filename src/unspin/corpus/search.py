@@ -179,6 +179,10 @@ def build_index(out: Path, *, rebuild: bool = False) -> dict[str, int]:
 def _index(out: Path) -> Any:
     folder = index_dir(out)
     if not has_index(out):
+        if (folder / _META).is_file():  # an index of another format (an older unspin's)
+            raise FilterError(f"the search index of {out} was built by another version of "
+                              f"unspin ({INDEX_FORMAT} reads it no more); rebuild it with "
+                              f"`unspin corpus {out} --index`", path=str(out))
         raise FilterError(f"{out} has no search index yet; build it with `unspin corpus {out} "
                           "--index` (unspin batch builds it after each run)", path=str(out))
     with _open_lock:

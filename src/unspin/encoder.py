@@ -323,6 +323,23 @@ def base_model(model: str | None = None) -> tuple[Any, Any]:
     return tokenizer, net
 
 
+def inference_model(model: str | None = None) -> tuple[Any, Any]:
+    """A fresh ``(tokenizer, model)`` of the frozen base encoder in float32 for inference:
+    :mod:`unspin._transformer`'s, the same computation as :func:`base_model`'s
+    ``transformers`` model (held equal by the tests) without importing ``transformers``,
+    which took half of a one-article analysis's start-up."""
+    path = encoder_path(model)
+    try:
+        from unspin import _transformer
+    except ImportError as exc:  # torch itself
+        raise ModelError(f"torch is missing; {INSTALL_HINT}") from exc
+    try:
+        return _transformer.load(path)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise ModelError(f"the encoder in {path} cannot be loaded ({exc}); reinstall it "
+                         f"({INSTALL_HINT})", path=str(path)) from exc
+
+
 def _lora_modules(model: Any) -> list[tuple[str, Any]]:
     """``(name, nn.Linear)`` of every adapted layer (BERT or MPNet naming), in a fixed order."""
     targets = {*LORA_TARGETS, *MPNET_LORA_TARGETS}
@@ -479,15 +496,16 @@ def model_info(model: str | None = None) -> dict[str, str | None]:
 
 def load_encoder(precision: str | None = None, *, adapters: bool = True,
                  model: str | None = None) -> tuple[Any, Any]:
-    """``(tokenizer, model)`` — a fast tokenizer and a torch ``BertModel`` in eval mode at
-    ``precision`` (see :func:`resolve_precision`), with the shipped LoRA adapters merged in
-    (``adapters=False``: the frozen base, for comparisons), cached per precision."""
+    """``(tokenizer, model)`` — the fast tokenizer and the network of
+    :func:`inference_model` in eval mode at ``precision`` (see :func:`resolve_precision`),
+    with the shipped LoRA adapters merged in (``adapters=False``: the frozen base, for
+    comparisons), cached per precision."""
     resolved = resolve_precision(precision)
     sp = spec(model)
     key = f"encoder:{sp.key}:{resolved}:{adapters}"
     with _lock:
         if key not in _cache:
-            tokenizer, net = base_model(sp.key)
+            tokenizer, net = inference_model(sp.key)
             if adapters and adapter_info(model=sp.key) is not None:
                 try:
                     from safetensors.torch import load_file

@@ -35,6 +35,18 @@ def _time(cmd: list[str]) -> float:
     return time.perf_counter() - t0
 
 
+def _alternate(baseline: list[str], commands: dict[str, list[str]], reps: int
+               ) -> tuple[list[float], dict[str, list[float]]]:
+    """Each command ``reps`` times, each run after a run of ``baseline`` (same load)."""
+    base: list[float] = []
+    times: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(reps):
+        for name, cmd in commands.items():
+            base.append(_time(baseline))
+            times[name].append(_time(cmd))
+    return base, times
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7)
@@ -64,12 +76,7 @@ def main() -> None:
         }
         baseline_cmd = [py, "-c", "import typer"]
         _time(baseline_cmd)  # warm the file cache
-        base: list[float] = []
-        times: dict[str, list[float]] = {k: [] for k in commands}
-        for _ in range(args.reps):
-            for name, cmd in commands.items():
-                base.append(_time(baseline_cmd))
-                times[name].append(_time(cmd))
+        base, times = _alternate(baseline_cmd, commands, args.reps)
     b = statistics.median(base)
     print(f"baseline python -c 'import typer': median {b * 1000:.0f} ms over {len(base)} runs")
     print(f"{'command':32} {'median ms':>10} {'× baseline':>11}")
@@ -91,12 +98,7 @@ def _analyze(py: str, reps: int) -> None:
             done = subprocess.run(cmd, capture_output=True, check=False)
             if done.returncode != 0:
                 raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.decode()[-400:]}")
-        floor: list[float] = []
-        times: dict[str, list[float]] = {k: [] for k in commands}
-        for _ in range(reps):
-            for name, cmd in commands.items():
-                floor.append(_time(floor_cmd))
-                times[name].append(_time(cmd))
+        floor, times = _alternate(floor_cmd, commands, reps)
     b = statistics.median(floor)
     print(f"floor: spaCy load + one parse, median {b:.2f} s over {len(floor)} runs")
     print(f"{'command':24} {'median s':>9} {'min s':>7} {'× floor':>8}")

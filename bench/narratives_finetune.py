@@ -35,8 +35,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 RANK = 8
 ALPHA = 16.0
 EPOCHS = 2
@@ -118,7 +116,6 @@ def main() -> None:
 
     import unspin.encoder as enc
     from unspin.corpora.semeval import OTHER, kfold, sample_f1
-    from unspin.pipeline.narratives import gate_features
     from unspin.train._corpus import lean_threads, negative_texts, split_sentences
     from unspin.train.narratives import (
         OTHER_SHARES,
@@ -128,6 +125,7 @@ def main() -> None:
         load_corpus,
         score_predictions,
         share_weighted_f1,
+        split_vectors,
     )
 
     torch.set_num_threads(2)
@@ -173,17 +171,9 @@ def main() -> None:
                          for dom, (nar, sub) in corpus.labels.items()}
         finally:
             enc._cache[key] = (tok, base)
-        emb, i = [], 0
-        for ss in sents:
-            emb.append(vecs[i:i + len(ss)])
-            i += len(ss)
-        gate = []
-        for ss in neg_sents:
-            gate.append(gate_features(vecs[i:i + len(ss)]))
-            i += len(ss)
+        emb, gate = split_vectors(vecs, sents, neg_sents)
         fold_corpus = copy.copy(corpus)
-        fold_corpus.emb, fold_corpus.neg_gate = emb, np.array(gate)
-        fold_corpus.label_emb = label_emb
+        fold_corpus.emb, fold_corpus.neg_gate, fold_corpus.label_emb = emb, gate, label_emb
         with lean_threads():
             model = fit_with_thresholds(fold_corpus, train, neg_train, args.seed,
                                         shares=OTHER_SHARES)

@@ -47,6 +47,16 @@ def _alternate(baseline: list[str], commands: dict[str, list[str]], reps: int
     return base, times
 
 
+def _table(baseline: str, base: list[float], times: dict[str, list[float]]) -> None:
+    """Each command's median and fastest run, and its median over the baseline's."""
+    b = statistics.median(base)
+    print(f"{baseline}: median {b * 1000:.0f} ms over {len(base)} runs")
+    print(f"{'command':32} {'median ms':>10} {'min ms':>8} {'× baseline':>11}")
+    for name, ts in times.items():
+        m = statistics.median(ts)
+        print(f"{name:32} {m * 1000:10.0f} {min(ts) * 1000:8.0f} {m / b:11.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7)
@@ -77,12 +87,7 @@ def main() -> None:
         baseline_cmd = [py, "-c", "import typer"]
         _time(baseline_cmd)  # warm the file cache
         base, times = _alternate(baseline_cmd, commands, args.reps)
-    b = statistics.median(base)
-    print(f"baseline python -c 'import typer': median {b * 1000:.0f} ms over {len(base)} runs")
-    print(f"{'command':32} {'median ms':>10} {'× baseline':>11}")
-    for name, ts in times.items():
-        m = statistics.median(ts)
-        print(f"{name:32} {m * 1000:10.0f} {m / b:11.2f}")
+    _table("baseline python -c 'import typer'", base, times)
 
 
 def _analyze(py: str, reps: int) -> None:
@@ -99,12 +104,7 @@ def _analyze(py: str, reps: int) -> None:
             if done.returncode != 0:
                 raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.decode()[-400:]}")
         floor, times = _alternate(floor_cmd, commands, reps)
-    b = statistics.median(floor)
-    print(f"floor: spaCy load + one parse, median {b:.2f} s over {len(floor)} runs")
-    print(f"{'command':24} {'median s':>9} {'min s':>7} {'× floor':>8}")
-    for name, ts in times.items():
-        m = statistics.median(ts)
-        print(f"{name:24} {m:9.2f} {min(ts):7.2f} {m / b:8.2f}")
+    _table("floor: spaCy load + one parse", floor, times)
 
 
 if __name__ == "__main__":

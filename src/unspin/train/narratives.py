@@ -60,7 +60,8 @@ from unspin.pipeline.narratives import (
 from unspin.train._corpus import embed_cached, lean_threads, negative_texts, split_sentences
 from unspin.train.narrative_descriptions import DESCRIPTIONS
 
-__all__ = ["Corpus", "fit", "fit_with_thresholds", "label_text", "load_corpus", "run"]
+__all__ = ["Corpus", "fit", "fit_with_thresholds", "label_text", "load_corpus", "run",
+           "split_vectors"]
 
 Array = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
@@ -141,6 +142,22 @@ def _data_hash(root: Path, lang: str) -> str:
     return h.hexdigest()
 
 
+def split_vectors(vecs: Array, sents: Sequence[Sequence[str]],
+                  neg_sents: Sequence[Sequence[str]]) -> tuple[list[Array], F64]:
+    """The rows of ``vecs`` (every article's sentences, then every off-topic article's) as
+    each article's sentence embeddings and each off-topic article's gate features."""
+    emb: list[Array] = []
+    i = 0
+    for ss in sents:
+        emb.append(vecs[i : i + len(ss)])
+        i += len(ss)
+    gate = []
+    for ss in neg_sents:
+        gate.append(gate_features(vecs[i : i + len(ss)]))
+        i += len(ss)
+    return emb, np.array(gate)
+
+
 def load_corpus(data: Path, console: Console | None = None) -> Corpus:
     """Read, split, embed (cached) the English train set and the gate's negatives."""
     root = resolve_root(data)
@@ -154,16 +171,7 @@ def load_corpus(data: Path, console: Console | None = None) -> Corpus:
     flat = [s for ss in sents for s in ss] + [s for ss in neg_sents for s in ss]
     if console is not None:
         console.print(f"embedding {len(flat)} sentences (cached after the first run)…")
-    vecs = embed_cached(flat)
-    emb: list[Array] = []
-    i = 0
-    for ss in sents:
-        emb.append(vecs[i : i + len(ss)])
-        i += len(ss)
-    neg_gate = []
-    for ss in neg_sents:
-        neg_gate.append(gate_features(vecs[i : i + len(ss)]))
-        i += len(ss)
+    emb, neg_gate = split_vectors(embed_cached(flat), sents, neg_sents)
     label_emb: dict[str, Array] = {}
     labels: dict[str, tuple[list[str], list[str]]] = {}
     for dom in ("URW", "CC"):
@@ -174,7 +182,7 @@ def load_corpus(data: Path, console: Console | None = None) -> Corpus:
         console.print(f"corpus ready in {time.perf_counter() - t0:.0f} s: {len(docs)} articles, "
                       f"{len(negs)} off-topic articles")
     return Corpus(root=root, taxonomy=taxonomy, docs=docs, emb=emb,
-                  neg_gate=np.array(neg_gate), label_emb=label_emb, labels=labels,
+                  neg_gate=neg_gate, label_emb=label_emb, labels=labels,
                   data_hash=_data_hash(root, "EN"))
 
 

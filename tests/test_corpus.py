@@ -242,6 +242,9 @@ def test_the_page_says_which_model_made_the_reports_and_warns_when_they_mix(
     with Corpus(_output(tmp_path / "c", _corpus()[:1], "small")) as old:
         (old.out / "manifest.json").unlink()  # written by a batch without a manifest
         assert old.models()[0]["model"] is None and "Reports made by" not in render_html(old)
+        for damaged in ("{not json", "[1, 2]"):
+            (old.out / "manifest.json").write_text(damaged, encoding="utf-8")
+            assert old.models()[0]["model"] is None and "Reports made by" not in render_html(old)
 
 
 # --------------------------------------------------------------------------- a small crawl

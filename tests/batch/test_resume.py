@@ -90,6 +90,22 @@ def test_a_run_resumed_with_another_model_is_refused_naming_the_one_it_started_w
     assert again.processed == 0
 
 
+
+@pytest.mark.parametrize("damaged", ["{not json", "[1, 2]", "null"])
+def test_a_damaged_manifest_is_an_input_error_and_nothing_is_written(
+        damaged: str, inputs: dict[str, Any], plumbing: Options, tmp_path: Path) -> None:
+    from unspin.errors import InputError
+
+    out = tmp_path / "out"
+    _run(out, inputs["jsonl"], options=plumbing)
+    (out / "manifest.json").write_text(damaged, encoding="utf-8")
+    before = sorted(p.name for p in (out / "shards").iterdir())
+    with pytest.raises(InputError, match="--force") as exc:
+        _run(out, inputs["jsonl"], options=plumbing)
+    assert exc.value.exit_code == 2
+    assert sorted(p.name for p in (out / "shards").iterdir()) == before
+    assert (out / "manifest.json").read_text(encoding="utf-8") == damaged
+
 def test_a_shard_left_half_written_by_a_killed_run_is_discarded(
         inputs: dict[str, Any], plumbing: Options, tmp_path: Path) -> None:
     out = tmp_path / "out"

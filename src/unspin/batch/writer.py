@@ -41,7 +41,7 @@ from unspin.errors import ConfigError, InputError
 from unspin.options import Options
 from unspin.report.models import SCHEMA_VERSION
 
-__all__ = ["MANIFEST", "ShardStore", "read_table"]
+__all__ = ["MANIFEST", "ShardStore", "manifest_model", "read_table"]
 
 MANIFEST = "manifest.json"
 SHARDS = "shards"
@@ -161,9 +161,11 @@ class ShardStore:
         if not path.exists():
             return None
         try:
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read {path} ({exc}); rerun with --force to start over") from exc
+        if not isinstance(data, dict):
+            raise InputError(f"{path} holds no manifest object; rerun with --force to start over")
         return data
 
     def start_manifest(self, options: Options, inputs: list[dict[str, Any]],
@@ -187,7 +189,7 @@ class ShardStore:
                 "runs": [],
             }
         else:
-            before = {"model": "small", **(manifest.get("options") or {})}
+            before = {**(manifest.get("options") or {}), "model": manifest_model(manifest)}
             if before["model"] != opts["model"]:
                 raise ConfigError(
                     f"{self.out} was started with the {before['model']} model, and this run "
@@ -211,6 +213,12 @@ class ShardStore:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         _atomic_write_text(self.out / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+
+
+def manifest_model(manifest: dict[str, Any]) -> str:
+    """The model a batch output's reports come from, as its manifest records it (small for
+    a manifest written before the model was a choice)."""
+    return str((manifest.get("options") or {}).get("model") or "small")
 
 
 def _now() -> str:

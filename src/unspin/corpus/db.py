@@ -180,28 +180,21 @@ class Corpus:
 
     def models(self) -> list[dict[str, Any]]:
         """Which model made each output's reports, from its manifest: ``output``,
-        ``model`` (small or base; small for a manifest older than the choice, None without
-        a manifest), the base ``encoder``'s name and the sha256 of its weights and of its
-        adapters. A batch keeps to one model (a resume with another is refused), so the
-        outputs of a corpus of several folders are what can mix them."""
-        import json
-
-        from unspin.batch.writer import MANIFEST
+        ``model`` (:func:`~unspin.batch.writer.manifest_model`; None where the manifest is
+        missing or unreadable), the base ``encoder``'s name and the sha256 of its weights
+        and of its adapters. A batch keeps to one model (a resume with another is refused),
+        so the outputs of a corpus of several folders are what can mix them."""
+        from unspin.batch.writer import ShardStore, manifest_model
 
         found = []
         for folder in self.outs:
             try:
-                manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                manifest = ShardStore(folder).read_manifest()
+            except InputError:  # a damaged manifest: the tables still read; say "unknown"
                 manifest = None
-            if not isinstance(manifest, dict):
-                found.append({"output": str(folder), "model": None, "encoder": None,
-                              "weights_sha256": None, "adapter_sha256": None})
-                continue
-            options = manifest.get("options") or {}
-            encoder = (manifest.get("models") or {}).get("encoder") or {}
+            encoder = ((manifest.get("models") or {}).get("encoder") or {}) if manifest else {}
             found.append({"output": str(folder),
-                          "model": options.get("model") or encoder.get("model") or "small",
+                          "model": manifest_model(manifest) if manifest else None,
                           "encoder": encoder.get("encoder"),
                           "weights_sha256": encoder.get("weights_sha256"),
                           "adapter_sha256": encoder.get("adapter_sha256")})

@@ -404,3 +404,24 @@ def test_an_analysis_does_not_import_transformers(
     stages, imported = done.stdout.strip().rsplit(" ", 1)
     assert "'techniques'" in stages and "'narratives'" in stages, stages  # the encoder ran
     assert imported == "False"
+
+
+def test_a_damaged_encoder_file_is_a_model_error_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        require_models: Callable[[Exception], None]) -> None:
+    import shutil
+
+    import unspin.encoder as enc
+    from unspin.errors import ModelError
+
+    try:
+        source = enc.encoder_path("small")
+    except ModelError as exc:  # pragma: no cover - the model extra is absent
+        require_models(exc)
+    for name in ("config.json", "tokenizer.json", "special_tokens_map.json"):
+        shutil.copy(source / name, tmp_path / name)
+    (tmp_path / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{trunc")
+    monkeypatch.setattr(enc, "encoder_path", lambda model=None: tmp_path)
+    with pytest.raises(ModelError, match="cannot be loaded") as caught:
+        enc.inference_model("small")
+    assert caught.value.code == "E200" and str(tmp_path) in str(caught.value)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,9 @@ class Tokenizer:
         self.pad_token_id = int(pad_id)
         self._tok.no_padding()
         self._truncation: tuple[int, int] | None = None
+        # the truncation is the Rust tokenizer's state: set and used under one lock, so two
+        # threads asking for other windows never cut each other's texts
+        self._lock = threading.Lock()
 
     def __call__(self, texts: list[str], *, max_length: int, stride: int = 0,
                  **_: Any) -> dict[str, torch.Tensor]:
@@ -61,13 +65,15 @@ class Tokenizer:
         ``special_tokens_mask`` and ``overflow_to_sample_mapping`` of ``texts``: each text
         cut into windows of at most ``max_length`` pieces sharing ``stride`` pieces (the
         first window, then its overflow), all padded to the longest window."""
-        if self._truncation != (max_length, stride):
-            self._tok.enable_truncation(max_length, stride=stride, strategy="longest_first",
-                                        direction="right")
-            self._truncation = (max_length, stride)
+        with self._lock:
+            if self._truncation != (max_length, stride):
+                self._tok.enable_truncation(max_length, stride=stride,
+                                            strategy="longest_first", direction="right")
+                self._truncation = (max_length, stride)
+            encoded = self._tok.encode_batch(texts, add_special_tokens=True)
         windows: list[Any] = []
         owner: list[int] = []
-        for i, enc in enumerate(self._tok.encode_batch(texts, add_special_tokens=True)):
+        for i, enc in enumerate(encoded):
             for w in (enc, *enc.overflowing):
                 windows.append(w)
                 owner.append(i)
@@ -244,13 +250,13 @@ class MPNet(nn.Module):
         rel: Any = self.encoder.relative_attention_bias
         bias = rel(_bucket(at[None, :] - at[:, None], self.buckets)).permute(2, 0, 1)
         bias = bias.unsqueeze(0).expand(b, -1, t, t).contiguous()
+        bias = bias.to(h.dtype)
         if not bool(attention_mask.all()):  # padding: as transformers' eager mask
             low = torch.finfo(h.dtype).min
-            pad = (1.0 - attention_mask[:, None, None, :].to(h.dtype)) * low
-            bias = bias.to(h.dtype) + pad
+            bias = bias + (1.0 - attention_mask[:, None, None, :].to(h.dtype)) * low
         states = [h]
         for layer in self.encoder.layer:  # type: ignore[union-attr]
-            h = layer(h, bias.to(h.dtype))
+            h = layer(h, bias)
             states.append(h)
         return Output(tuple(states))
 

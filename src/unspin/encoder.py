@@ -335,7 +335,7 @@ def inference_model(model: str | None = None) -> tuple[Any, Any]:
         raise ModelError(f"torch is missing; {INSTALL_HINT}") from exc
     try:
         return _transformer.load(path)
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except Exception as exc:  # a truncated or foreign file (safetensors' own error too)
         raise ModelError(f"the encoder in {path} cannot be loaded ({exc}); reinstall it "
                          f"({INSTALL_HINT})", path=str(path)) from exc
 
